@@ -2,7 +2,7 @@ namespace Chats.Core.Schedulers;
 
 /// <summary>
 /// One denoising trajectory's scheduler. Instances are stateful (multistep solvers remember earlier
-/// outputs), so create one per generation with <see cref="NoiseSchedulerFactory"/>.
+/// outputs), so create one per generation.
 /// All tensors are flat fp32 buffers in NCHW order; the scheduler works elementwise.
 /// </summary>
 public interface INoiseScheduler
