@@ -11,4 +11,7 @@ public enum SchedulerKind
 
     /// <summary>Euler for rectified flow, flow-velocity models.</summary>
     FlowMatchEuler,
+
+    /// <summary>DPM-Solver++ multistep (2M by default), ε- or v-prediction models.</summary>
+    DpmSolverMultistep,
 }
