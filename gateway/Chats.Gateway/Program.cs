@@ -1,0 +1,3 @@
+using Chats.Gateway;
+
+await GatewayHost.Build(args).RunAsync();

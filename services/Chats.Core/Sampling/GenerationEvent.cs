@@ -1,0 +1,4 @@
+namespace Chats.Core.Sampling;
+
+/// <summary>Something a running generation reports: progress, then images.</summary>
+public abstract record GenerationEvent;

@@ -1,0 +1,19 @@
+namespace Chats.Core.Sampling;
+
+/// <summary>A request field is invalid; services map this to INVALID_ARGUMENT naming the field.</summary>
+public sealed class RequestValidationException : ArgumentException
+{
+    /// <summary>Creates the exception for <paramref name="field"/>.</summary>
+    public RequestValidationException(string field, string problem)
+        : base($"{field}: {problem}", field)
+    {
+        Field = field;
+        Problem = problem;
+    }
+
+    /// <summary>The offending request field (proto field name).</summary>
+    public string Field { get; }
+
+    /// <summary>What is wrong with it.</summary>
+    public string Problem { get; }
+}

@@ -1,0 +1,35 @@
+using Chats.Core.Inference;
+using Chats.Core.Sampling;
+using Chats.Protos.V1;
+using Chats.ServiceDefaults;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+
+namespace Chats.Decoder;
+
+/// <summary>gRPC adapter over the loaded <see cref="IImageDecoderModel"/>.</summary>
+internal sealed class DecoderService(IImageDecoderModel model, IOptions<DecoderOptions> options) : Protos.V1.Decoder.DecoderBase
+{
+    public override async Task<DecodeResponse> Decode(DecodeRequest request, ServerCallContext context)
+    {
+        if (request.Latents is null)
+        {
+            throw new RequestValidationException("latents", "is required");
+        }
+
+        var latents = request.Latents.ToHost("latents");
+        model.ValidateLatents(latents, "latents");
+        if (latents.Shape[0] > options.Value.MaxBatch)
+        {
+            throw new RequestValidationException("latents", $"batch {latents.Shape[0]} exceeds {options.Value.MaxBatch}");
+        }
+
+        var pngs = await model.DecodeToPngAsync(latents, context.CancellationToken);
+        var response = new DecodeResponse();
+        response.Png.AddRange(pngs.Select(Google.Protobuf.ByteString.CopyFrom));
+        return response;
+    }
+
+    public override Task<DecoderInfo> GetInfo(DecoderInfoRequest request, ServerCallContext context)
+        => Task.FromResult(new DecoderInfo { ModelId = model.ModelId, LatentChannels = model.LatentChannels, SpatialFactor = model.SpatialFactor });
+}

@@ -1,0 +1,33 @@
+using Chats.Core.Inference;
+using Chats.ServiceDefaults;
+using Microsoft.Extensions.Options;
+
+namespace Chats.Decoder;
+
+/// <summary>The one place the decoder service is wired together.</summary>
+public static class DecoderServiceHost
+{
+    /// <summary>Builds the service; <paramref name="overrides"/> are configuration values applied last.</summary>
+    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        builder.AddChatsServiceDefaults();
+        builder.Services.AddOptions<DecoderOptions>().BindConfiguration(DecoderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IImageDecoderModel>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<DecoderOptions>>().Value;
+            return VaeImageDecoderModel.Load(o.ModelPath, o.ModelId);
+        });
+
+        var app = builder.Build();
+        app.MapChatsServiceDefaults();
+        app.MapGrpcService<DecoderService>();
+        app.Services.GetRequiredService<IImageDecoderModel>();
+        return app;
+    }
+}

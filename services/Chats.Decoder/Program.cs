@@ -1,0 +1,3 @@
+using Chats.Decoder;
+
+await DecoderServiceHost.Build(args).RunAsync();

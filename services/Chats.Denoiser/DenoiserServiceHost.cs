@@ -1,0 +1,37 @@
+using Chats.Core.Inference;
+using Chats.ServiceDefaults;
+using Microsoft.Extensions.Options;
+
+namespace Chats.Denoiser;
+
+/// <summary>The one place the denoiser service is wired together.</summary>
+public static class DenoiserServiceHost
+{
+    /// <summary>Builds the service; <paramref name="overrides"/> are configuration values applied last.</summary>
+    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        builder.AddChatsServiceDefaults();
+        builder.Services.AddOptions<DenoiserOptions>().BindConfiguration(DenoiserOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IDenoiserModel>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<DenoiserOptions>>().Value;
+            return UNetDenoiserModel.Load(o.ModelPath, o.ResolvedComponent, o.ModelId);
+        });
+        builder.Services.AddSingleton<DenoiserActivity>();
+        builder.Services.AddSingleton<SessionLimiter>();
+
+        var app = builder.Build();
+        app.MapChatsServiceDefaults();
+        app.MapGrpcService<DenoiserService>();
+
+        // Load weights before accepting traffic: a bad model folder fails start-up, not a request.
+        app.Services.GetRequiredService<IDenoiserModel>();
+        return app;
+    }
+}

@@ -1,0 +1,3 @@
+using Chats.Denoiser;
+
+await DenoiserServiceHost.Build(args).RunAsync();

@@ -1,0 +1,3 @@
+using Chats.Sampler;
+
+await SamplerServiceHost.Build(args).RunAsync();

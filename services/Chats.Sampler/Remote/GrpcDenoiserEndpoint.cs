@@ -1,0 +1,92 @@
+using Chats.Core.Sampling;
+using Chats.Core.Tensors;
+using Chats.Protos.V1;
+using Chats.ServiceDefaults;
+using Grpc.Core;
+
+namespace Chats.Sampler.Remote;
+
+/// <summary>
+/// A denoiser service as an <see cref="IDenoiserEndpoint"/>: each session is one bidirectional stream, opened
+/// with the conditionings once, then one request and one response per step.
+/// </summary>
+internal sealed class GrpcDenoiserEndpoint(Protos.V1.Denoiser.DenoiserClient client) : IDenoiserEndpoint
+{
+    public async Task<IDenoiserSession> OpenSessionAsync(DenoiserSessionSetup setup, CancellationToken cancellationToken)
+    {
+        var call = client.Denoise(cancellationToken: cancellationToken);
+        try
+        {
+            var open = new SessionOpen { SessionId = setup.SessionId, Dtype = DType.Float32 };
+            open.Conditionings.AddRange(setup.Conditionings.Select(c => c.ToProto()));
+            open.TimeIds.AddRange(setup.TimeIds);
+            await call.RequestStream.WriteAsync(new DenoiseRequest { Open = open }, cancellationToken);
+            return new Session(call, setup.SessionId);
+        }
+        catch
+        {
+            call.Dispose();
+            throw;
+        }
+    }
+
+    private sealed class Session(AsyncDuplexStreamingCall<DenoiseRequest, DenoiseResponse> call, string sessionId) : IDenoiserSession
+    {
+        // The pipeline awaits each step before the next, but a lock keeps the stream's single-writer rule
+        // explicit should a caller ever overlap steps.
+        private readonly SemaphoreSlim _gate = new(1, 1);
+
+        public async Task<IReadOnlyList<HostTensor>> PredictAsync(
+            int stepIndex, float timestep, HostTensor latent, IReadOnlyList<int> conditioningIndices, CancellationToken cancellationToken)
+        {
+            await _gate.WaitAsync(cancellationToken);
+            try
+            {
+                var step = new StepRequest { SessionId = sessionId, StepIndex = stepIndex, Timestep = timestep, Latent = latent.ToProto() };
+                step.ConditioningIndices.AddRange(conditioningIndices);
+                await call.RequestStream.WriteAsync(new DenoiseRequest { Step = step }, cancellationToken);
+                if (!await call.ResponseStream.MoveNext(cancellationToken))
+                {
+                    throw new RpcException(new Status(StatusCode.Unavailable, $"denoiser closed session {sessionId} before answering step {stepIndex}"));
+                }
+
+                var response = call.ResponseStream.Current;
+                if (response.StepIndex != stepIndex || response.Predictions.Count != conditioningIndices.Count)
+                {
+                    throw new RpcException(new Status(StatusCode.Internal, $"denoiser answered step {response.StepIndex} with {response.Predictions.Count} predictions for step {stepIndex}"));
+                }
+
+                return response.Predictions.Select((p, i) => p.ToHost($"predictions[{i}]")).ToList();
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await call.RequestStream.CompleteAsync();
+                // Drain so the server's handler finishes cleanly rather than seeing a reset.
+                while (await call.ResponseStream.MoveNext(CancellationToken.None))
+                {
+                }
+            }
+            catch (RpcException)
+            {
+                // The call already failed or was cancelled; that error has been reported to the caller.
+            }
+            catch (InvalidOperationException)
+            {
+                // Request stream already completed by a failed call.
+            }
+            finally
+            {
+                call.Dispose();
+                _gate.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using Chats.Core.Sampling;
+using Chats.Core.Tensors;
+using Chats.Protos.V1;
+using Chats.ServiceDefaults;
+
+namespace Chats.Sampler.Remote;
+
+/// <summary>The decoder service as an <see cref="ILatentDecoder"/>.</summary>
+internal sealed class GrpcLatentDecoder(Protos.V1.Decoder.DecoderClient client) : ILatentDecoder
+{
+    public async Task<IReadOnlyList<byte[]>> DecodeToPngAsync(HostTensor latents, CancellationToken cancellationToken)
+    {
+        var response = await client.DecodeAsync(new DecodeRequest { Latents = latents.ToProto() }, cancellationToken: cancellationToken);
+        return response.Png.Select(p => p.ToByteArray()).ToList();
+    }
+}

@@ -1,0 +1,51 @@
+using System.ComponentModel.DataAnnotations;
+using Chats.Core.Guidance;
+
+namespace Chats.Sampler;
+
+/// <summary>Sampler settings, section <c>Sampler</c>.</summary>
+public sealed record SamplerOptions
+{
+    /// <summary>Configuration section name.</summary>
+    public const string Section = "Sampler";
+
+    /// <summary>Pipeline folder; the sampler reads only <c>scheduler/scheduler_config.json</c> from it.</summary>
+    [Required]
+    public string ModelPath { get; init; } = string.Empty;
+
+    /// <summary>Text-encoder service address (http://host:port, h2c).</summary>
+    [Required]
+    public Uri? TextEncoder { get; init; }
+
+    /// <summary>θ+ denoiser address; required for CHATS modes.</summary>
+    public Uri? Preferred { get; init; }
+
+    /// <summary>θ− denoiser address; required for CHATS modes.</summary>
+    public Uri? Dispreferred { get; init; }
+
+    /// <summary>Standard denoiser address for CFG; CFG falls back to θ+ when unset.</summary>
+    public Uri? Standard { get; init; }
+
+    /// <summary>Decoder service address.</summary>
+    [Required]
+    public Uri? Decoder { get; init; }
+
+    /// <summary>Mode used when neither the request nor the gateway's A/B arm names one.</summary>
+    public GuidanceMode DefaultMode { get; init; } = GuidanceMode.Chats;
+
+    /// <summary>Steps used when a request gives none.</summary>
+    [Range(1, 1000)]
+    public int DefaultSteps { get; init; } = 20;
+
+    /// <summary>Largest steps value accepted.</summary>
+    [Range(1, 1000)]
+    public int MaxSteps { get; init; } = 150;
+
+    /// <summary>Images per request.</summary>
+    [Range(1, 64)]
+    public int MaxImages { get; init; } = 4;
+
+    /// <summary>Generations running at once; more get RESOURCE_EXHAUSTED.</summary>
+    [Range(1, 10_000)]
+    public int MaxConcurrentGenerations { get; init; } = 8;
+}

@@ -1,0 +1,72 @@
+using CoreGuidanceMode = Chats.Core.Guidance.GuidanceMode;
+using Chats.Core.Sampling;
+using Chats.Core.Schedulers;
+using Chats.Protos.V1;
+using Chats.ServiceDefaults;
+using Grpc.Core;
+
+namespace Chats.Sampler;
+
+/// <summary>gRPC adapter over <see cref="GenerationPipeline"/>: validates, resolves the A/B arm, streams events.</summary>
+internal sealed class SamplerService(SamplerTopology topology, GenerationLimiter limiter) : Protos.V1.Sampler.SamplerBase
+{
+    public override async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateEvent> responseStream, ServerCallContext context)
+    {
+        var ct = context.CancellationToken;
+        var input = SamplerRequestMapping.ToInput(request);
+        string? armName = context.RequestHeaders.GetValue(ArmHeaders.Arm);
+        CoreGuidanceMode? armMode = SamplerRequestMapping.ParseArmMode(context.RequestHeaders.GetValue(ArmHeaders.Mode));
+
+        var resolved = await topology.GetAsync(ct);
+        var spec = resolved.Validator.Validate(input, armMode);
+        string arm = input.Mode is not null || armMode is null ? "explicit" : (armName ?? "default");
+
+        using var lease = limiter.TryAcquire()
+            ?? throw new RpcException(new Status(StatusCode.ResourceExhausted, "the sampler is running its maximum number of generations"));
+
+        await context.WriteResponseHeadersAsync(new Metadata
+        {
+            { ArmHeaders.Arm, arm },
+            { ArmHeaders.Mode, SamplerRequestMapping.ModeName(spec.Guidance.Mode) },
+        });
+
+        string generationId = Guid.NewGuid().ToString("N");
+        ChatsMetrics.Generations.WithLabels(SamplerRequestMapping.ModeName(spec.Guidance.Mode), arm).Inc();
+        await responseStream.WriteAsync(new GenerateEvent
+        {
+            Started = new GenerationStarted
+            {
+                GenerationId = generationId,
+                Mode = SamplerRequestMapping.ToProto(spec.Guidance.Mode),
+                Arm = arm == "explicit" ? string.Empty : arm,
+                Steps = spec.Steps,
+                Width = spec.Width,
+                Height = spec.Height,
+                GuidanceScale = spec.Guidance.Scale,
+                Alpha = spec.Guidance.Alpha,
+                Scheduler = SamplerRequestMapping.ToProto(spec.Scheduler),
+            },
+        }, ct);
+
+        await foreach (var e in resolved.Pipeline.RunAsync(spec, generationId, ct))
+        {
+            var message = e switch
+            {
+                GenerationProgressEvent p => new GenerateEvent { Progress = new GenerationProgress { Step = p.Step, TotalSteps = p.TotalSteps } },
+                GenerationImageEvent img => new GenerateEvent
+                {
+                    Image = new GeneratedImage
+                    {
+                        Index = img.Index,
+                        Seed = img.Seed,
+                        Png = Google.Protobuf.ByteString.CopyFrom(img.Png),
+                        Width = img.Width,
+                        Height = img.Height,
+                    },
+                },
+                _ => throw new InvalidOperationException($"unknown generation event {e.GetType().Name}"),
+            };
+            await responseStream.WriteAsync(message, ct);
+        }
+    }
+}

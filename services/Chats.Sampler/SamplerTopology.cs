@@ -1,0 +1,82 @@
+using Chats.Core.Sampling;
+using Chats.Core.Schedulers;
+using Chats.Protos.V1;
+using Chats.Sampler.Remote;
+using Grpc.Net.ClientFactory;
+using Microsoft.Extensions.Options;
+
+namespace Chats.Sampler;
+
+/// <summary>
+/// The deployed pipeline as the sampler sees it: remote roles, scheduler config and geometry. Geometry comes
+/// from the denoiser and decoder services' GetInfo on first use (they may start after the sampler); a
+/// failed discovery is retried by the next request.
+/// </summary>
+internal sealed class SamplerTopology(IOptions<SamplerOptions> options, GrpcClientFactory clients) : IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private Resolved? _resolved;
+
+    public void Dispose() => _gate.Dispose();
+
+    public async Task<Resolved> GetAsync(CancellationToken cancellationToken)
+    {
+        if (_resolved is { } ready)
+        {
+            return ready;
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            return _resolved ??= await ResolveAsync(cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<Resolved> ResolveAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        string schedulerPath = Path.Combine(o.ModelPath, "scheduler", "scheduler_config.json");
+        var schedulerConfig = File.Exists(schedulerPath) ? SchedulerConfig.Load(schedulerPath) : SchedulerConfig.StableDiffusionDefaults;
+        var defaultScheduler = NoiseSchedulerFactory.KindOf(schedulerConfig.ClassName ?? string.Empty) ?? SchedulerKind.EulerDiscrete;
+
+        IDenoiserEndpoint? Endpoint(string name, Uri? address)
+            => address is null ? null : new GrpcDenoiserEndpoint(clients.CreateClient<Protos.V1.Denoiser.DenoiserClient>(name));
+
+        var roles = new DenoiserRoles(Endpoint("preferred", o.Preferred), Endpoint("dispreferred", o.Dispreferred), Endpoint("standard", o.Standard));
+        string probeName = o.Preferred is not null ? "preferred" : "standard";
+        var denoiserInfo = await clients.CreateClient<Protos.V1.Denoiser.DenoiserClient>(probeName)
+            .GetInfoAsync(new DenoiserInfoRequest(), cancellationToken: cancellationToken);
+        var decoderInfo = await clients.CreateClient<Protos.V1.Decoder.DecoderClient>("decoder")
+            .GetInfoAsync(new DecoderInfoRequest(), cancellationToken: cancellationToken);
+
+        var prediction = denoiserInfo.PredictionType switch
+        {
+            "flow" => PredictionType.FlowVelocity,
+            "v_prediction" => PredictionType.VPrediction,
+            _ => PredictionType.Epsilon,
+        };
+        int side = denoiserInfo.SampleSize * decoderInfo.SpatialFactor;
+        var geometry = new ModelGeometry(denoiserInfo.LatentChannels, decoderInfo.SpatialFactor, side, side, prediction, denoiserInfo.UsesPooled);
+        var pipeline = new GenerationPipeline(
+            new GrpcPromptEncoder(clients.CreateClient<Protos.V1.TextEncoder.TextEncoderClient>("text-encoder")),
+            roles,
+            new GrpcLatentDecoder(clients.CreateClient<Protos.V1.Decoder.DecoderClient>("decoder")),
+            schedulerConfig,
+            geometry);
+        var limits = new SamplingLimits
+        {
+            DefaultSteps = o.DefaultSteps,
+            MaxSteps = o.MaxSteps,
+            MaxImages = o.MaxImages,
+            DefaultMode = o.DefaultMode,
+        };
+        return new Resolved(pipeline, new GenerationRequestValidator(limits, geometry, defaultScheduler));
+    }
+
+    internal sealed record Resolved(GenerationPipeline Pipeline, GenerationRequestValidator Validator);
+}

@@ -1,0 +1,91 @@
+using Chats.Core.Sampling;
+using Chats.Core.Tensors;
+using Chats.Protos.V1;
+using Google.Protobuf;
+
+namespace Chats.ServiceDefaults;
+
+/// <summary>Maps between chats.v1 messages and Core types at the service edge, without copying tensor bytes.</summary>
+public static class ProtoMapping
+{
+    /// <summary>A proto tensor as a Core wire tensor (validated; the message names <paramref name="field"/>).</summary>
+    public static WireTensor ToWire(this Protos.V1.Tensor tensor, string field)
+    {
+        ArgumentNullException.ThrowIfNull(tensor);
+        var dtype = tensor.Dtype switch
+        {
+            DType.Float32 or DType.Unspecified => WireDType.Float32,
+            DType.Float16 => WireDType.Float16,
+            DType.Bfloat16 => WireDType.BFloat16,
+            _ => throw new InvalidTensorException(field, $"unknown dtype {(int)tensor.Dtype}"),
+        };
+        var wire = new WireTensor(dtype, [.. tensor.Shape], tensor.Data.Memory);
+        wire.Validate(field);
+        return wire;
+    }
+
+    /// <summary>A Core wire tensor as a proto tensor; the bytes are wrapped, not copied.</summary>
+    public static Protos.V1.Tensor ToProto(this WireTensor wire)
+    {
+        ArgumentNullException.ThrowIfNull(wire);
+        var tensor = new Protos.V1.Tensor
+        {
+            Dtype = ToProto(wire.DType),
+            Data = UnsafeByteOperations.UnsafeWrap(wire.Data),
+        };
+        tensor.Shape.AddRange(wire.Shape);
+        return tensor;
+    }
+
+    /// <summary>Core dtype to proto dtype.</summary>
+    public static DType ToProto(this WireDType dtype) => dtype switch
+    {
+        WireDType.Float32 => DType.Float32,
+        WireDType.Float16 => DType.Float16,
+        WireDType.BFloat16 => DType.Bfloat16,
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unknown wire dtype"),
+    };
+
+    /// <summary>Proto dtype (unspecified = fp32) to Core dtype; unknown values name <paramref name="field"/>.</summary>
+    public static WireDType ToCore(this DType dtype, string field) => dtype switch
+    {
+        DType.Unspecified or DType.Float32 => WireDType.Float32,
+        DType.Float16 => WireDType.Float16,
+        DType.Bfloat16 => WireDType.BFloat16,
+        _ => throw new RequestValidationException(field, $"unknown dtype {(int)dtype}"),
+    };
+
+    /// <summary>A host tensor as a proto tensor in <paramref name="dtype"/>.</summary>
+    public static Protos.V1.Tensor ToProto(this HostTensor tensor, WireDType dtype = WireDType.Float32)
+        => WireTensorCodec.Encode(tensor, dtype).ToProto();
+
+    /// <summary>A proto tensor decoded to fp32.</summary>
+    public static HostTensor ToHost(this Protos.V1.Tensor tensor, string field)
+        => WireTensorCodec.Decode(tensor.ToWire(field), field);
+
+    /// <summary>A conditioning message as a Core conditioning.</summary>
+    public static PromptConditioning ToCore(this Conditioning conditioning, string field)
+    {
+        ArgumentNullException.ThrowIfNull(conditioning);
+        if (conditioning.HiddenStates is null)
+        {
+            throw new RequestValidationException($"{field}.hidden_states", "is required");
+        }
+
+        return new PromptConditioning(
+            conditioning.HiddenStates.ToHost($"{field}.hidden_states"),
+            conditioning.Pooled is null ? null : conditioning.Pooled.ToHost($"{field}.pooled"));
+    }
+
+    /// <summary>A Core conditioning as a message in <paramref name="dtype"/>.</summary>
+    public static Conditioning ToProto(this PromptConditioning conditioning, WireDType dtype = WireDType.Float32, bool cacheHit = false)
+    {
+        ArgumentNullException.ThrowIfNull(conditioning);
+        return new Conditioning
+        {
+            HiddenStates = conditioning.HiddenStates.ToProto(dtype),
+            Pooled = conditioning.Pooled?.ToProto(dtype),
+            CacheHit = cacheHit,
+        };
+    }
+}

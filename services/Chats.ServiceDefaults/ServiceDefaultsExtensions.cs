@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Prometheus;
+
+namespace Chats.ServiceDefaults;
+
+/// <summary>Hosting every Chats service shares: Kestrel endpoints, gRPC with status mapping, health, reflection, metrics.</summary>
+public static class ServiceDefaultsExtensions
+{
+    /// <summary>Registers gRPC, the status interceptor, health checks and reflection; binds <see cref="EndpointOptions"/> to Kestrel.</summary>
+    public static WebApplicationBuilder AddChatsServiceDefaults(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var endpoints = builder.Configuration.GetSection(EndpointOptions.Section).Get<EndpointOptions>() ?? new EndpointOptions();
+        builder.Services.AddOptions<EndpointOptions>().BindConfiguration(EndpointOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var address = System.Net.IPAddress.Parse(endpoints.Host);
+            kestrel.Listen(address, endpoints.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+            if (endpoints.HttpPort >= 0)
+            {
+                kestrel.Listen(address, endpoints.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
+            }
+        });
+
+        builder.Services.AddSingleton<GrpcStatusInterceptor>();
+        builder.Services.AddGrpc(grpc =>
+        {
+            grpc.Interceptors.Add<GrpcStatusInterceptor>();
+            grpc.MaxReceiveMessageSize = 64 * 1024 * 1024;
+            grpc.MaxSendMessageSize = 64 * 1024 * 1024;
+            grpc.EnableDetailedErrors = false;
+        });
+        builder.Services.AddGrpcHealthChecks();
+        builder.Services.AddGrpcReflection();
+        return builder;
+    }
+
+    /// <summary>Maps the gRPC health service, reflection, <c>/metrics</c> and <c>/healthz</c>.</summary>
+    public static WebApplication MapChatsServiceDefaults(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        app.MapMetrics("/metrics");
+        app.MapGet("/healthz", () => "ok");
+        return app;
+    }
+
+    /// <summary>The addresses Kestrel actually bound (after start), gRPC first.</summary>
+    public static IReadOnlyList<Uri> BoundAddresses(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var server = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>();
+        var feature = server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>();
+        return feature?.Addresses.Select(a => new Uri(a)).ToList() ?? [];
+    }
+}

@@ -1,0 +1,3 @@
+using Chats.TextEncoder;
+
+await TextEncoderServiceHost.Build(args).RunAsync();

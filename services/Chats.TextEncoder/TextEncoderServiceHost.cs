@@ -1,0 +1,45 @@
+using Chats.Core.Inference;
+using Chats.ServiceDefaults;
+using Chats.TextEncoder.Caching;
+using Microsoft.Extensions.Options;
+
+namespace Chats.TextEncoder;
+
+/// <summary>The one place the text-encoder service is wired together.</summary>
+public static class TextEncoderServiceHost
+{
+    /// <summary>Builds the service; <paramref name="overrides"/> are configuration values applied last (tests, the local launcher).</summary>
+    public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        builder.AddChatsServiceDefaults();
+        builder.Services.AddOptions<TextEncoderOptions>().BindConfiguration(TextEncoderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<EmbeddingCacheOptions>().BindConfiguration(EmbeddingCacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IEmbeddingCache>(sp =>
+        {
+            var cache = sp.GetRequiredService<IOptions<EmbeddingCacheOptions>>();
+            return string.IsNullOrWhiteSpace(cache.Value.Redis)
+                ? new InMemoryEmbeddingCache(cache)
+                : ActivatorUtilities.CreateInstance<RedisEmbeddingCache>(sp);
+        });
+        builder.Services.AddSingleton<ITextConditioningModel>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<TextEncoderOptions>>().Value;
+            return ClipTextConditioningModel.Load(o.ModelPath, o.ModelId);
+        });
+        builder.Services.AddSingleton<CachingPromptEncoder>();
+
+        var app = builder.Build();
+        app.MapChatsServiceDefaults();
+        app.MapGrpcService<TextEncoderService>();
+
+        // Load weights before accepting traffic: a bad model folder fails start-up, not a request.
+        app.Services.GetRequiredService<ITextConditioningModel>();
+        return app;
+    }
+}
