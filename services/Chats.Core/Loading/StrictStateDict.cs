@@ -145,9 +145,12 @@ internal static class StrictStateDict
     /// Writes the module's state dict as a standard safetensors file (keys sorted, header padded to 8 bytes,
     /// metadata <c>{"format": "pt"}</c>, as the Python safetensors library writes it).
     /// </summary>
-    public static void Save(nn.Module module, string path)
+    public static void Save(nn.Module module, string path) => Write(module.state_dict(), path);
+
+    /// <summary>Writes named tensors as a standard safetensors file (see <see cref="Save"/>); replaces the file atomically.</summary>
+    public static void Write(IReadOnlyDictionary<string, Tensor> tensors, string path)
     {
-        var state = module.state_dict().OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
+        var state = tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
         var header = new Dictionary<string, object>
         {
             ["__metadata__"] = new Dictionary<string, string> { ["format"] = "pt" },

@@ -10,6 +10,7 @@ public sealed class DdimScheduler : INoiseScheduler
     private readonly float[] _alphasCumprod;
     private readonly float _finalAlphaCumprod;
     private int[] _timesteps = [];
+    private float[] _timestepValues = [];
 
     /// <summary>Creates the scheduler; call <see cref="SetTimesteps"/> before sampling.</summary>
     /// <exception cref="ArgumentException">The config asks for flow-velocity prediction.</exception>
@@ -30,7 +31,7 @@ public sealed class DdimScheduler : INoiseScheduler
     public PredictionType PredictionType => _config.PredictionType;
 
     /// <inheritdoc/>
-    public IReadOnlyList<float> Timesteps => Array.ConvertAll(_timesteps, t => (float)t);
+    public IReadOnlyList<float> Timesteps => _timestepValues;
 
     /// <summary>The integer training timesteps of the trajectory, in sampling order.</summary>
     public IReadOnlyList<int> TrainingTimesteps => _timesteps;
@@ -78,6 +79,7 @@ public sealed class DdimScheduler : INoiseScheduler
         }
 
         _timesteps = timesteps;
+        _timestepValues = Array.ConvertAll(timesteps, t => (float)t);
     }
 
     /// <inheritdoc/>

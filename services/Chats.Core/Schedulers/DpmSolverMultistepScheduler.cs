@@ -13,6 +13,7 @@ public sealed class DpmSolverMultistepScheduler : INoiseScheduler
     private readonly float[] _trainingSigmas;
     private readonly float[] _logTrainingSigmas;
     private int[] _timesteps = [];
+    private float[] _timestepValues = [];
     private float[] _sigmas = [];
     private float[] _previousPrediction = [];
     private float[] _prediction = [];
@@ -38,7 +39,7 @@ public sealed class DpmSolverMultistepScheduler : INoiseScheduler
     public PredictionType PredictionType => _config.PredictionType;
 
     /// <inheritdoc/>
-    public IReadOnlyList<float> Timesteps => Array.ConvertAll(_timesteps, t => (float)t);
+    public IReadOnlyList<float> Timesteps => _timestepValues;
 
     /// <summary>The integer training timesteps of the trajectory, in sampling order.</summary>
     public IReadOnlyList<int> TrainingTimesteps => _timesteps;
@@ -110,6 +111,7 @@ public sealed class DpmSolverMultistepScheduler : INoiseScheduler
         }
 
         _timesteps = Array.ConvertAll(timesteps, t => (int)t);
+        _timestepValues = Array.ConvertAll(_timesteps, t => (float)t);
         _sigmas = sigmas;
         _previousPrediction = [];
         _prediction = [];

@@ -72,6 +72,22 @@ public sealed class UNet2DConditionModelTests
         }
     }
 
+    [Theory]
+    [InlineData("tiny-sdxl", "unet", 18, 22)]
+    [InlineData("tiny-sd15", "unet", 17, 9)]
+    public void Forward_SizeNotMultipleOfUpFactor_UsesSkipSizes(string pipeline, string component, int height, int width)
+    {
+        using var model = UNet2DConditionModel.Load(FixturePaths.Combine(pipeline, component));
+        using var mode = torch.inference_mode();
+        using var sample = randn(2, 4, height, width);
+        using var t = tensor(new long[] { 10, 500 });
+        using var ctx = randn(2, 77, model.Config.CrossAttentionDim[0]);
+        using var textEmbeds = model.Config.AdditionEmbedType is null ? null : randn(2, 32);
+        using var timeIds = model.Config.AdditionEmbedType is null ? null : randn(2, 6);
+        using var output = model.forward(sample, t, ctx, textEmbeds, timeIds);
+        Assert.Equal(new long[] { 2, 4, height, width }, output.shape);
+    }
+
     [Fact]
     public void Config_AttentionHeadDim_IsNumberOfHeads_AndListsExpand()
     {

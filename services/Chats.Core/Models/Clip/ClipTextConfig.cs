@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -246,7 +245,6 @@ public sealed record ClipTextConfig
         return node is JsonValue value && value.TryGetValue(out JsonElement element) &&
             element.ValueKind == JsonValueKind.String
             ? element.GetString()
-            : throw new InvalidDataException(
-                string.Create(CultureInfo.InvariantCulture, $"{source}: {field} must be a string, got {node.ToJsonString()}."));
+            : throw new InvalidDataException($"{source}: {field} must be a string, got {node.ToJsonString()}.");
     }
 }

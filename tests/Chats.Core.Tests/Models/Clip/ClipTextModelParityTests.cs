@@ -77,7 +77,6 @@ public sealed class ClipTextModelParityTests(ITestOutputHelper output)
         using Tensor difference = (expected - actual).abs().max();
         double maxAbs = difference.item<float>();
         output.WriteLine($"{name}: max abs error {maxAbs:E2}");
-        Console.WriteLine($"PARITY {name} {maxAbs:E3}");
         Assert.True(maxAbs <= Tolerance, $"{name}: max abs error {maxAbs:E3} > {Tolerance:E0}");
     }
 }
