@@ -12,7 +12,7 @@ namespace Chats.Gateway;
 /// </summary>
 public sealed class ArmAssigner
 {
-    private readonly IReadOnlyList<ExperimentArm> _arms;
+    private readonly List<ExperimentArm> _arms;
     private readonly double _total;
     private readonly string _salt;
 

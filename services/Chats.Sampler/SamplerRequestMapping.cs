@@ -31,6 +31,7 @@ internal static class SamplerRequestMapping
             SchedulerType.Ddim => SchedulerKind.Ddim,
             SchedulerType.EulerDiscrete => SchedulerKind.EulerDiscrete,
             SchedulerType.FlowMatchEuler => SchedulerKind.FlowMatchEuler,
+            SchedulerType.DpmSolverMultistep => SchedulerKind.DpmSolverMultistep,
             _ => throw new RequestValidationException("scheduler", $"unknown scheduler {(int)request.Scheduler}"),
         },
         request.NumImages);
@@ -62,6 +63,7 @@ internal static class SamplerRequestMapping
     {
         SchedulerKind.Ddim => SchedulerType.Ddim,
         SchedulerKind.EulerDiscrete => SchedulerType.EulerDiscrete,
+        SchedulerKind.DpmSolverMultistep => SchedulerType.DpmSolverMultistep,
         _ => SchedulerType.FlowMatchEuler,
     };
 }
