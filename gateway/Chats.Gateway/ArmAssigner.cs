@@ -20,7 +20,7 @@ public sealed class ArmAssigner
     public ArmAssigner(IOptions<GatewayOptions> options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _arms = options.Value.Arms.Where(a => a.Weight > 0).ToList();
+        _arms = options.Value.EffectiveArms.Where(a => a.Weight > 0).ToList();
         _total = _arms.Sum(a => a.Weight);
         _salt = options.Value.ExperimentSalt;
     }

@@ -20,12 +20,24 @@ public sealed record GatewayOptions
     [Required]
     public string ExperimentSalt { get; init; } = "chats-ab-v1";
 
-    /// <summary>The A/B arms; empty means no split (the sampler's default mode applies).</summary>
-    public IReadOnlyList<ExperimentArm> Arms { get; init; } =
+    /// <summary>
+    /// The A/B arms. Empty (the default) means <see cref="DefaultArms"/>; configuration binding appends to a
+    /// non-empty default list instead of replacing it, so the defaults live apart.
+    /// </summary>
+    public IReadOnlyList<ExperimentArm> Arms { get; init; } = [];
+
+    /// <summary>When false, no arm is assigned and the sampler's default mode applies to requests without a mode.</summary>
+    public bool AbSplitEnabled { get; init; } = true;
+
+    /// <summary>The split used when <see cref="Arms"/> is empty: CHATS and CFG, half each.</summary>
+    public static IReadOnlyList<ExperimentArm> DefaultArms { get; } =
     [
         new ExperimentArm { Name = "chats", Mode = "chats", Weight = 0.5 },
         new ExperimentArm { Name = "cfg", Mode = "cfg", Weight = 0.5 },
     ];
+
+    /// <summary>The arms in force.</summary>
+    public IReadOnlyList<ExperimentArm> EffectiveArms => !AbSplitEnabled ? [] : Arms.Count == 0 ? DefaultArms : Arms;
 
     /// <summary>Longest a proxied call may stay idle (YARP's ActivityTimeout; its 100 s default caps long generations).</summary>
     public TimeSpan ActivityTimeout { get; init; } = TimeSpan.FromMinutes(15);

@@ -20,6 +20,7 @@ public sealed class ClipTextModel : nn.Module<Tensor, ClipTextOutput>
         Config = config;
         text_model = new ClipTextTransformer(config);
         RegisterComponents();
+        Common.NormalizationInit.Apply(this);
     }
 
     /// <summary>The configuration the model was built from.</summary>

@@ -23,6 +23,7 @@ public sealed class ClipTextModelWithProjection : nn.Module<Tensor, ClipTextOutp
         text_model = new ClipTextTransformer(config);
         text_projection = nn.Linear(config.HiddenSize, config.ProjectionDim, hasBias: false);
         RegisterComponents();
+        Common.NormalizationInit.Apply(this);
     }
 
     /// <summary>The configuration the model was built from.</summary>

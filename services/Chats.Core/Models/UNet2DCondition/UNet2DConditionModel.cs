@@ -86,6 +86,7 @@ public sealed class UNet2DConditionModel : nn.Module
         conv_norm_out = nn.GroupNorm(groups, boc[0], eps, affine: true);
         conv_out = nn.Conv2d(boc[0], config.OutChannels, 3, padding: 1);
         RegisterComponents();
+        Common.NormalizationInit.Apply(this);
     }
 
     /// <summary>The configuration the model was built from.</summary>

@@ -32,6 +32,7 @@ public sealed class AutoencoderKL : nn.Module
         quant_conv = nn.Conv2d(2 * config.LatentChannels, 2 * config.LatentChannels, 1);
         post_quant_conv = nn.Conv2d(config.LatentChannels, config.LatentChannels, 1);
         RegisterComponents();
+        Common.NormalizationInit.Apply(this);
     }
 
     /// <summary>The configuration the model was built from.</summary>

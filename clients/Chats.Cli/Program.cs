@@ -1,0 +1,80 @@
+using System.CommandLine;
+using Chats.Cli;
+using Chats.Core.Loading;
+using Chats.LocalSystem;
+
+var generate = new GenerateOptions();
+var modelOption = new Option<string?>("--model", "-m") { Description = "Diffusers pipeline folder (default: a tiny random-weight CHATS pipeline, created on first use)." };
+var redisOption = new Option<string?>("--redis") { Description = "Redis configuration for the embedding cache (default: in-process cache)." };
+
+var quickstart = new Command("quickstart", "Start the whole system in this process (each service on its own loopback port), generate one image through the gateway, write it, stop.");
+generate.AddTo(quickstart);
+quickstart.Options.Add(modelOption);
+quickstart.Options.Add(redisOption);
+quickstart.SetAction(async (result, ct) =>
+{
+    string model = DefaultModel.Resolve(result.GetValue(modelOption));
+    await using var system = await LocalChatsSystem.StartAsync(new LocalSystemOptions { ModelPath = model, Redis = result.GetValue(redisOption) }, ct);
+    Console.Error.WriteLine($"system up: gateway {system.Gateway}");
+    return await GenerationRunner.RunAsync(system.Gateway, generate.ToRequest(result), result.GetValue(generate.Out)!, result.GetValue(generate.ClientKey), ct);
+});
+
+var up = new Command("up", "Start the whole system in this process and serve until Ctrl+C; prints every service's addresses.");
+var gatewayPort = new Option<int>("--gateway-port") { Description = "Fixed gRPC port for the gateway (0 = any free port).", DefaultValueFactory = _ => 0 };
+up.Options.Add(modelOption);
+up.Options.Add(redisOption);
+up.Options.Add(gatewayPort);
+up.SetAction(async (result, ct) =>
+{
+    string model = DefaultModel.Resolve(result.GetValue(modelOption));
+    var overrides = new Dictionary<string, IReadOnlyDictionary<string, string?>>
+    {
+        ["gateway"] = new Dictionary<string, string?> { ["Endpoints:GrpcPort"] = result.GetValue(gatewayPort).ToString(System.Globalization.CultureInfo.InvariantCulture) },
+    };
+    await using var system = await LocalChatsSystem.StartAsync(new LocalSystemOptions { ModelPath = model, Redis = result.GetValue(redisOption), Overrides = overrides }, ct);
+    foreach (var (name, service) in system.Services)
+    {
+        Console.WriteLine($"{name,-13} grpc {service.Grpc}  metrics {service.Http}metrics");
+    }
+
+    Console.WriteLine($"gateway: {system.Gateway}  (Ctrl+C to stop)");
+    try
+    {
+        await Task.Delay(Timeout.Infinite, ct);
+    }
+    catch (OperationCanceledException)
+    {
+    }
+
+    return 0;
+});
+
+var endpointOption = new Option<Uri>("--endpoint", "-e") { Description = "Gateway (or sampler) address, e.g. http://127.0.0.1:5000.", Required = true };
+var remote = new Command("generate", "Send one generation request to a running gateway and write the PNG(s).");
+generate.AddTo(remote);
+remote.Options.Add(endpointOption);
+remote.SetAction(async (result, ct) =>
+    await GenerationRunner.RunAsync(result.GetValue(endpointOption)!, generate.ToRequest(result), result.GetValue(generate.Out)!, result.GetValue(generate.ClientKey), ct));
+
+var createTiny = new Command("create-tiny", "Write a tiny random-weight CHATS pipeline (diffusers layout) for tests and demos.");
+var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder to create.", Required = true };
+var seedOption = new Option<long>("--seed") { Description = "Weight seed.", DefaultValueFactory = _ => 20260101L };
+createTiny.Options.Add(outDir);
+createTiny.Options.Add(seedOption);
+createTiny.SetAction(result =>
+{
+    var dir = result.GetValue(outDir)!;
+    TinyPipelineBuilder.Create(dir.FullName, result.GetValue(seedOption));
+    Console.WriteLine($"wrote {dir.FullName}");
+    return 0;
+});
+
+var model = new Command("model", "Create and inspect model folders.");
+model.Subcommands.Add(createTiny);
+
+var root = new RootCommand("chats: CHATS text-to-image serving (CFG vs CHATS) — local system, generation and model tools.");
+root.Subcommands.Add(quickstart);
+root.Subcommands.Add(up);
+root.Subcommands.Add(remote);
+root.Subcommands.Add(model);
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,126 @@
+using Chats.Decoder;
+using Chats.Denoiser;
+using Chats.Gateway;
+using Chats.Sampler;
+using Chats.ServiceDefaults;
+using Chats.TextEncoder;
+using Microsoft.AspNetCore.Builder;
+
+namespace Chats.LocalSystem;
+
+/// <summary>
+/// The whole system in one process: text encoder, preferred / dispreferred / standard denoisers, decoder,
+/// sampler and gateway, each a separate ASP.NET host on its own free loopback port, talking real gRPC.
+/// </summary>
+public sealed class LocalChatsSystem : IAsyncDisposable
+{
+    private readonly List<WebApplication> _apps = [];
+
+    private LocalChatsSystem()
+    {
+    }
+
+    /// <summary>The gateway's gRPC address (what clients call).</summary>
+    public Uri Gateway { get; private set; } = null!;
+
+    /// <summary>Every service by name with its gRPC and HTTP (metrics) addresses.</summary>
+    public IReadOnlyDictionary<string, (Uri Grpc, Uri Http, WebApplication App)> Services => _services;
+
+    private readonly Dictionary<string, (Uri Grpc, Uri Http, WebApplication App)> _services = [];
+
+    /// <summary>Starts every service; the roles the model folder lacks (e.g. no <c>unet</c>) are skipped.</summary>
+    public static async Task<LocalChatsSystem> StartAsync(LocalSystemOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var system = new LocalChatsSystem();
+        try
+        {
+            var folder = Core.Loading.DiffusersPipelineFolder.Open(options.ModelPath);
+            string model = folder.Root;
+            var textEncoder = await system.StartAsync("text-encoder", TextEncoderServiceHost.Build, options, new()
+            {
+                ["TextEncoder:ModelPath"] = model,
+                ["EmbeddingCache:Redis"] = options.Redis,
+            }, cancellationToken);
+            Uri? Denoiser(string role, string component)
+                => folder.HasComponent(component)
+                    ? system.StartAsync(role, DenoiserServiceHost.Build, options, new()
+                    {
+                        ["Denoiser:ModelPath"] = model,
+                        ["Denoiser:Role"] = role,
+                        ["Denoiser:Component"] = component,
+                    }, cancellationToken).GetAwaiter().GetResult()
+                    : null;
+            var preferred = Denoiser("preferred", "unet_win");
+            var dispreferred = Denoiser("dispreferred", "unet_lose");
+            var standard = Denoiser("standard", "unet");
+            var decoder = await system.StartAsync("decoder", DecoderServiceHost.Build, options, new()
+            {
+                ["Decoder:ModelPath"] = model,
+            }, cancellationToken);
+            var sampler = await system.StartAsync("sampler", SamplerServiceHost.Build, options, new()
+            {
+                ["Sampler:ModelPath"] = model,
+                ["Sampler:TextEncoder"] = textEncoder.ToString(),
+                ["Sampler:Preferred"] = preferred?.ToString(),
+                ["Sampler:Dispreferred"] = dispreferred?.ToString(),
+                ["Sampler:Standard"] = standard?.ToString(),
+                ["Sampler:Decoder"] = decoder.ToString(),
+            }, cancellationToken);
+            system.Gateway = await system.StartAsync("gateway", GatewayHost.Build, options, new()
+            {
+                ["Gateway:Samplers:0"] = sampler.ToString(),
+            }, cancellationToken);
+            return system;
+        }
+        catch
+        {
+            await system.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        // Front first, so nothing new arrives at a backend that is stopping.
+        for (int i = _apps.Count - 1; i >= 0; i--)
+        {
+            await _apps[i].StopAsync();
+            await _apps[i].DisposeAsync();
+        }
+
+        _apps.Clear();
+    }
+
+    private async Task<Uri> StartAsync(
+        string name,
+        Func<string[], IReadOnlyDictionary<string, string?>?, WebApplication> build,
+        LocalSystemOptions options,
+        Dictionary<string, string?> settings,
+        CancellationToken cancellationToken)
+    {
+        settings["Endpoints:Host"] = "127.0.0.1";
+        settings["Endpoints:GrpcPort"] = "0";
+        settings["Endpoints:HttpPort"] = "0";
+        if (options.Quiet)
+        {
+            settings["Logging:LogLevel:Default"] = "Warning";
+        }
+
+        if (options.Overrides.TryGetValue(name, out var extra))
+        {
+            foreach (var (key, value) in extra)
+            {
+                settings[key] = value;
+            }
+        }
+
+        var app = build([], settings);
+        _apps.Add(app);
+        await app.StartAsync(cancellationToken);
+        var addresses = app.BoundAddresses();
+        _services[name] = (addresses[0], addresses[1], app);
+        return addresses[0];
+    }
+}

@@ -1,0 +1,18 @@
+namespace Chats.LocalSystem;
+
+/// <summary>How <see cref="LocalChatsSystem"/> starts the services.</summary>
+public sealed record LocalSystemOptions
+{
+    /// <summary>Diffusers pipeline folder with unet_win and unet_lose (and optionally unet for the CFG arm).</summary>
+    public required string ModelPath { get; init; }
+
+    /// <summary>Redis configuration for the embedding cache; null for the in-process cache.</summary>
+    public string? Redis { get; init; }
+
+    /// <summary>Extra configuration per service ("gateway", "sampler", "text-encoder", "preferred", "dispreferred", "standard", "decoder").</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string?>> Overrides { get; init; } =
+        new Dictionary<string, IReadOnlyDictionary<string, string?>>();
+
+    /// <summary>Quiet logging (warnings and errors only).</summary>
+    public bool Quiet { get; init; } = true;
+}
