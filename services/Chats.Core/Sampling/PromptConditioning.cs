@@ -15,7 +15,10 @@ public sealed record PromptConditioning(HostTensor HiddenStates, HostTensor? Poo
     {
         ArgumentNullException.ThrowIfNull(conditional);
         ArgumentNullException.ThrowIfNull(unconditional);
-        if (!conditional.HiddenStates.SameShape(unconditional.HiddenStates) || (conditional.Pooled is null) != (unconditional.Pooled is null))
+        bool pooledMatch = conditional.Pooled is null
+            ? unconditional.Pooled is null
+            : unconditional.Pooled is not null && conditional.Pooled.SameShape(unconditional.Pooled);
+        if (!conditional.HiddenStates.SameShape(unconditional.HiddenStates) || !pooledMatch)
         {
             throw new ArgumentException("conditional and unconditional embeddings differ in shape");
         }
