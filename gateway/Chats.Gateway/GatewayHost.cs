@@ -11,19 +11,11 @@ public static class GatewayHost
     /// <summary>Builds the gateway; <paramref name="overrides"/> are configuration values applied last.</summary>
     public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
-        if (overrides is not null)
-        {
-            builder.Configuration.AddInMemoryCollection(overrides);
-        }
-
-        builder.AddChatsServiceDefaults();
-        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section)
-            .ValidateDataAnnotations()
+        var builder = ChatsServiceHost.CreateBuilder(args, overrides);
+        builder.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section)
             .Validate(o => o.Arms.All(a => a.Mode is "cfg" or "chats" or "chats_full"), "Gateway:Arms: Mode must be cfg, chats or chats_full")
-            .Validate(o => o.Arms.Count == 0 || o.Arms.Sum(a => a.Weight) > 0, "Gateway:Arms: weights must not all be zero")
-            .ValidateOnStart();
-        var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+            .Validate(o => o.Arms.Count == 0 || o.Arms.Sum(a => a.Weight) > 0, "Gateway:Arms: weights must not all be zero");
+        var gateway = builder.Snapshot<GatewayOptions>(GatewayOptions.Section);
         builder.Services.AddSingleton<ArmAssigner>();
         builder.Services.AddSingleton<ArmAssignmentMiddleware>();
         builder.Services.AddReverseProxy().LoadFromMemory(Routes(), [SamplerCluster(gateway)]);

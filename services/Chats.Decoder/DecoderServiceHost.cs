@@ -10,14 +10,8 @@ public static class DecoderServiceHost
     /// <summary>Builds the service; <paramref name="overrides"/> are configuration values applied last.</summary>
     public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
-        if (overrides is not null)
-        {
-            builder.Configuration.AddInMemoryCollection(overrides);
-        }
-
-        builder.AddChatsServiceDefaults();
-        builder.Services.AddOptions<DecoderOptions>().BindConfiguration(DecoderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var builder = ChatsServiceHost.CreateBuilder(args, overrides);
+        builder.AddValidatedOptions<DecoderOptions>(DecoderOptions.Section);
         builder.Services.AddSingleton<IImageDecoderModel>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<DecoderOptions>>().Value;

@@ -10,7 +10,7 @@ namespace Chats.Denoiser;
 
 /// <summary>gRPC adapter: one bidirectional stream per generation session over the loaded <see cref="IDenoiserModel"/>.</summary>
 internal sealed class DenoiserService(
-    IDenoiserModel model, IOptions<DenoiserOptions> options, DenoiserActivity activity, SessionLimiter sessions) : Protos.V1.Denoiser.DenoiserBase
+    IDenoiserModel model, IOptions<DenoiserOptions> options, DenoiserActivity activity, ConcurrencyLimiter sessions) : Protos.V1.Denoiser.DenoiserBase
 {
     public override async Task Denoise(IAsyncStreamReader<DenoiseRequest> requestStream, IServerStreamWriter<DenoiseResponse> responseStream, ServerCallContext context)
     {

@@ -10,21 +10,15 @@ public static class DenoiserServiceHost
     /// <summary>Builds the service; <paramref name="overrides"/> are configuration values applied last.</summary>
     public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
-        if (overrides is not null)
-        {
-            builder.Configuration.AddInMemoryCollection(overrides);
-        }
-
-        builder.AddChatsServiceDefaults();
-        builder.Services.AddOptions<DenoiserOptions>().BindConfiguration(DenoiserOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var builder = ChatsServiceHost.CreateBuilder(args, overrides);
+        builder.AddValidatedOptions<DenoiserOptions>(DenoiserOptions.Section);
         builder.Services.AddSingleton<IDenoiserModel>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<DenoiserOptions>>().Value;
             return UNetDenoiserModel.Load(o.ModelPath, o.ResolvedComponent, o.ModelId);
         });
         builder.Services.AddSingleton<DenoiserActivity>();
-        builder.Services.AddSingleton<SessionLimiter>();
+        builder.Services.AddSingleton(sp => new ConcurrencyLimiter(sp.GetRequiredService<IOptions<DenoiserOptions>>().Value.MaxSessions));
 
         var app = builder.Build();
         app.MapChatsServiceDefaults();

@@ -42,18 +42,19 @@ public sealed class LocalChatsSystem : IAsyncDisposable
                 ["TextEncoder:ModelPath"] = model,
                 ["EmbeddingCache:Redis"] = options.Redis,
             }, cancellationToken);
-            Uri? Denoiser(string role, string component)
-                => folder.HasComponent(component)
-                    ? system.StartAsync(role, DenoiserServiceHost.Build, options, new()
+            var denoisers = new Dictionary<string, Uri?>();
+            foreach (var (role, component) in new[] { ("preferred", "unet_win"), ("dispreferred", "unet_lose"), ("standard", "unet") })
+            {
+                denoisers[role] = folder.HasComponent(component)
+                    ? await system.StartAsync(role, DenoiserServiceHost.Build, options, new()
                     {
                         ["Denoiser:ModelPath"] = model,
                         ["Denoiser:Role"] = role,
                         ["Denoiser:Component"] = component,
-                    }, cancellationToken).GetAwaiter().GetResult()
+                    }, cancellationToken)
                     : null;
-            var preferred = Denoiser("preferred", "unet_win");
-            var dispreferred = Denoiser("dispreferred", "unet_lose");
-            var standard = Denoiser("standard", "unet");
+            }
+
             var decoder = await system.StartAsync("decoder", DecoderServiceHost.Build, options, new()
             {
                 ["Decoder:ModelPath"] = model,
@@ -62,9 +63,9 @@ public sealed class LocalChatsSystem : IAsyncDisposable
             {
                 ["Sampler:ModelPath"] = model,
                 ["Sampler:TextEncoder"] = textEncoder.ToString(),
-                ["Sampler:Preferred"] = preferred?.ToString(),
-                ["Sampler:Dispreferred"] = dispreferred?.ToString(),
-                ["Sampler:Standard"] = standard?.ToString(),
+                ["Sampler:Preferred"] = denoisers["preferred"]?.ToString(),
+                ["Sampler:Dispreferred"] = denoisers["dispreferred"]?.ToString(),
+                ["Sampler:Standard"] = denoisers["standard"]?.ToString(),
                 ["Sampler:Decoder"] = decoder.ToString(),
             }, cancellationToken);
             system.Gateway = await system.StartAsync("gateway", GatewayHost.Build, options, new()

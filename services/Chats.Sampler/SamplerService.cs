@@ -8,7 +8,7 @@ using Grpc.Core;
 namespace Chats.Sampler;
 
 /// <summary>gRPC adapter over <see cref="GenerationPipeline"/>: validates, resolves the A/B arm, streams events.</summary>
-internal sealed class SamplerService(SamplerTopology topology, GenerationLimiter limiter) : Protos.V1.Sampler.SamplerBase
+internal sealed class SamplerService(SamplerTopology topology, ConcurrencyLimiter limiter) : Protos.V1.Sampler.SamplerBase
 {
     public override async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateEvent> responseStream, ServerCallContext context)
     {

@@ -9,22 +9,16 @@ public static class SamplerServiceHost
     /// <summary>Builds the service; <paramref name="overrides"/> are configuration values applied last.</summary>
     public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
-        if (overrides is not null)
-        {
-            builder.Configuration.AddInMemoryCollection(overrides);
-        }
-
-        builder.AddChatsServiceDefaults();
-        builder.Services.AddOptions<SamplerOptions>().BindConfiguration(SamplerOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        var sampler = builder.Configuration.GetSection(SamplerOptions.Section).Get<SamplerOptions>() ?? new SamplerOptions();
+        var builder = ChatsServiceHost.CreateBuilder(args, overrides);
+        builder.AddValidatedOptions<SamplerOptions>(SamplerOptions.Section);
+        var sampler = builder.Snapshot<SamplerOptions>(SamplerOptions.Section);
         AddRoleClient(builder, "text-encoder", sampler.TextEncoder, c => new Protos.V1.TextEncoder.TextEncoderClient(c));
         AddRoleClient(builder, "decoder", sampler.Decoder, c => new Protos.V1.Decoder.DecoderClient(c));
         AddRoleClient(builder, "preferred", sampler.Preferred, c => new Protos.V1.Denoiser.DenoiserClient(c));
         AddRoleClient(builder, "dispreferred", sampler.Dispreferred, c => new Protos.V1.Denoiser.DenoiserClient(c));
         AddRoleClient(builder, "standard", sampler.Standard, c => new Protos.V1.Denoiser.DenoiserClient(c));
         builder.Services.AddSingleton<SamplerTopology>();
-        builder.Services.AddSingleton<GenerationLimiter>();
+        builder.Services.AddSingleton(sp => new ConcurrencyLimiter(sp.GetRequiredService<IOptions<SamplerOptions>>().Value.MaxConcurrentGenerations));
 
         var app = builder.Build();
         app.MapChatsServiceDefaults();

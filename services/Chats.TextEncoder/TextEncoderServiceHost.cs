@@ -11,15 +11,9 @@ public static class TextEncoderServiceHost
     /// <summary>Builds the service; <paramref name="overrides"/> are configuration values applied last (tests, the local launcher).</summary>
     public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
-        if (overrides is not null)
-        {
-            builder.Configuration.AddInMemoryCollection(overrides);
-        }
-
-        builder.AddChatsServiceDefaults();
-        builder.Services.AddOptions<TextEncoderOptions>().BindConfiguration(TextEncoderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<EmbeddingCacheOptions>().BindConfiguration(EmbeddingCacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var builder = ChatsServiceHost.CreateBuilder(args, overrides);
+        builder.AddValidatedOptions<TextEncoderOptions>(TextEncoderOptions.Section);
+        builder.AddValidatedOptions<EmbeddingCacheOptions>(EmbeddingCacheOptions.Section);
         builder.Services.AddSingleton<IEmbeddingCache>(sp =>
         {
             var cache = sp.GetRequiredService<IOptions<EmbeddingCacheOptions>>();

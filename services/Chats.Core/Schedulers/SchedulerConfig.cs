@@ -135,7 +135,7 @@ public sealed record SchedulerConfig
         try
         {
             document = JsonDocument.Parse(
-                QuoteNonFiniteLiterals(json),
+                Loading.ConfigJson.QuoteNonFiniteLiterals(json),
                 new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
         }
         catch (JsonException e)
@@ -152,66 +152,6 @@ public sealed record SchedulerConfig
 
             return new ConfigReader(document.RootElement, sourceName).Read();
         }
-    }
-
-    /// <summary>
-    /// Python's json module writes ±∞ and NaN as bare <c>Infinity</c>, <c>-Infinity</c> and <c>NaN</c>, which
-    /// strict JSON rejects; quoting them lets the reader treat them as named floating-point literals.
-    /// </summary>
-    private static string QuoteNonFiniteLiterals(string json)
-    {
-        var builder = new StringBuilder(json.Length + 16);
-        bool inString = false;
-        for (int i = 0; i < json.Length; i++)
-        {
-            char c = json[i];
-            if (inString)
-            {
-                builder.Append(c);
-                if (c == '\\' && i + 1 < json.Length)
-                {
-                    builder.Append(json[++i]);
-                }
-                else if (c == '"')
-                {
-                    inString = false;
-                }
-
-                continue;
-            }
-
-            if (c == '"')
-            {
-                inString = true;
-                builder.Append(c);
-                continue;
-            }
-
-            string? literal = MatchLiteral(json, i);
-            if (literal is not null)
-            {
-                builder.Append('"').Append(literal).Append('"');
-                i += literal.Length - 1;
-                continue;
-            }
-
-            builder.Append(c);
-        }
-
-        return builder.ToString();
-    }
-
-    private static string? MatchLiteral(string json, int start)
-    {
-        foreach (string literal in (ReadOnlySpan<string>)["-Infinity", "Infinity", "NaN"])
-        {
-            if (string.CompareOrdinal(json, start, literal, 0, literal.Length) == 0)
-            {
-                return literal;
-            }
-        }
-
-        return null;
     }
 
     private readonly struct ConfigReader(JsonElement root, string source)

@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Chats.ServiceDefaults;
+
+/// <summary>The start of every service's wiring: configuration (with overrides applied last) and the shared defaults.</summary>
+public static class ChatsServiceHost
+{
+    /// <summary>A builder with <paramref name="overrides"/> layered over the usual sources and the Chats defaults added.</summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args, IReadOnlyDictionary<string, string?>? overrides)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        return builder.AddChatsServiceDefaults();
+    }
+
+    /// <summary>Binds <typeparamref name="TOptions"/> to <paramref name="section"/>, validated by its data annotations at start-up.</summary>
+    public static OptionsBuilder<TOptions> AddValidatedOptions<TOptions>(this WebApplicationBuilder builder, string section)
+        where TOptions : class
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.Services.AddOptions<TOptions>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+    }
+
+    /// <summary>The options of <paramref name="section"/> as configured now (for wiring that happens before the container exists).</summary>
+    public static TOptions Snapshot<TOptions>(this WebApplicationBuilder builder, string section)
+        where TOptions : new()
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.Configuration.GetSection(section).Get<TOptions>() ?? new TOptions();
+    }
+}
