@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Chats.Cli;
-using Chats.Core.Loading;
 using Chats.LocalSystem;
 
 var generate = new GenerateOptions();
@@ -56,25 +55,11 @@ remote.Options.Add(endpointOption);
 remote.SetAction(async (result, ct) =>
     await GenerationRunner.RunAsync(result.GetValue(endpointOption)!, generate.ToRequest(result), result.GetValue(generate.Out)!, result.GetValue(generate.ClientKey), ct));
 
-var createTiny = new Command("create-tiny", "Write a tiny random-weight CHATS pipeline (diffusers layout) for tests and demos.");
-var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder to create.", Required = true };
-var seedOption = new Option<long>("--seed") { Description = "Weight seed.", DefaultValueFactory = _ => 20260101L };
-createTiny.Options.Add(outDir);
-createTiny.Options.Add(seedOption);
-createTiny.SetAction(result =>
-{
-    var dir = result.GetValue(outDir)!;
-    TinyPipelineBuilder.Create(dir.FullName, result.GetValue(seedOption));
-    Console.WriteLine($"wrote {dir.FullName}");
-    return 0;
-});
-
-var model = new Command("model", "Create and inspect model folders.");
-model.Subcommands.Add(createTiny);
-
 var root = new RootCommand("chats: CHATS text-to-image serving (CFG vs CHATS) — local system, generation and model tools.");
 root.Subcommands.Add(quickstart);
 root.Subcommands.Add(up);
 root.Subcommands.Add(remote);
-root.Subcommands.Add(model);
+root.Subcommands.Add(ModelCommands.Create());
+root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(MemoryBenchmark.Create());
 return await root.Parse(args).InvokeAsync();

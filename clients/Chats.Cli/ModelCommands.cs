@@ -1,0 +1,95 @@
+using System.CommandLine;
+using Chats.Core.Inference;
+using Chats.Core.Loading;
+using TorchSharp;
+
+namespace Chats.Cli;
+
+/// <summary><c>chats model …</c>: create, inspect and run model folders.</summary>
+internal static class ModelCommands
+{
+    public static Command Create()
+    {
+        var model = new Command("model", "Create, inspect and run diffusers pipeline folders.");
+        model.Subcommands.Add(CreateTiny());
+        model.Subcommands.Add(Inspect());
+        model.Subcommands.Add(Run());
+        return model;
+    }
+
+    private static Command CreateTiny()
+    {
+        var command = new Command("create-tiny", "Write a tiny random-weight CHATS pipeline (diffusers layout) for tests and demos.");
+        var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder to create.", Required = true };
+        var seed = new Option<long>("--seed") { Description = "Weight seed.", DefaultValueFactory = _ => 20260101L };
+        command.Options.Add(outDir);
+        command.Options.Add(seed);
+        command.SetAction(result =>
+        {
+            var dir = result.GetValue(outDir)!;
+            TinyPipelineBuilder.Create(dir.FullName, result.GetValue(seed));
+            Console.WriteLine($"wrote {dir.FullName}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Inspect()
+    {
+        var command = new Command("inspect", "List a pipeline folder's components, parameter counts, stored dtypes and configs (reads headers only).");
+        var dir = new Argument<DirectoryInfo>("DIR") { Description = "Diffusers pipeline folder." };
+        var configs = new Option<bool>("--configs") { Description = "Also print each component's config file." };
+        command.Arguments.Add(dir);
+        command.Options.Add(configs);
+        command.SetAction(result =>
+        {
+            var description = PipelineInspector.Inspect(result.GetValue(dir)!.FullName);
+            Console.WriteLine($"{description.Root}: {description.ClassName}");
+            Console.WriteLine($"{"component",-18} {"class",-30} {"parameters",14} {"on disk",10}  dtypes");
+            foreach (var c in description.Components)
+            {
+                string dtypes = string.Join(", ", c.ParametersByDType.Select(d => $"{d.Key} {d.Value:N0}"));
+                Console.WriteLine($"{c.Name,-18} {c.ClassName,-30} {c.Parameters,14:N0} {Megabytes(c.WeightBytes),10}  {c.Problem ?? dtypes}");
+                if (result.GetValue(configs) && c.ConfigJson is not null)
+                {
+                    Console.WriteLine(c.ConfigJson.Trim());
+                }
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Run()
+    {
+        var command = new Command("run", "Run one component on the inputs of a case file and write its outputs (names as in diffusers-reference case files).");
+        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "Diffusers pipeline folder.", Required = true };
+        var component = new Option<string>("--component", "-c") { Description = $"One of: {string.Join(", ", ComponentRunner.Components)}.", Required = true };
+        var inputs = new Option<FileInfo>("--inputs", "-i") { Description = "Safetensors file with the inputs (sample, timestep, encoder_hidden_states, text_embeds, time_ids; input_ids; latents; image).", Required = true };
+        var output = new Option<FileInfo>("--out", "-o") { Description = "Safetensors file to write the outputs to.", Required = true };
+        command.Options.Add(model);
+        command.Options.Add(component);
+        command.Options.Add(inputs);
+        command.Options.Add(output);
+        command.SetAction(result =>
+        {
+            using var scope = torch.NewDisposeScope();
+            var given = SafetensorsFile.Read(result.GetValue(inputs)!.FullName);
+            var outputs = ComponentRunner.Run(result.GetValue(model)!.FullName, result.GetValue(component)!, given);
+            var path = result.GetValue(output)!;
+            Directory.CreateDirectory(path.DirectoryName ?? ".");
+            SafetensorsFile.Write(outputs, path.FullName);
+            foreach (var (name, tensor) in outputs)
+            {
+                Console.WriteLine($"{name} [{string.Join(", ", tensor.shape)}]");
+            }
+
+            Console.WriteLine($"wrote {path.FullName}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static string Megabytes(long bytes) => $"{bytes / 1_048_576.0:F1} MB";
+}

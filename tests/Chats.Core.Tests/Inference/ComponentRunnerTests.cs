@@ -1,0 +1,70 @@
+using System.Text.RegularExpressions;
+using Chats.Core.Inference;
+using Chats.Core.Loading;
+using TorchSharp;
+
+namespace Chats.Core.Tests.Inference;
+
+/// <summary>
+/// The <c>chats model run</c> path (ComponentRunner) over every component case of the reference fixtures:
+/// each output it writes must match the stored diffusers / transformers value.
+/// </summary>
+[Collection("TorchSharp")]
+public sealed partial class ComponentRunnerTests
+{
+    private const double Tolerance = 1e-4;
+
+    public static TheoryData<string, string> Cases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string pipeline in new[] { "tiny-sd15", "tiny-sdxl", "tiny-chats-sd15", "tiny-chats-sdxl" })
+        {
+            foreach (string file in Directory.GetFiles(FixturePaths.Combine(pipeline, "cases"), "*.safetensors").Order(StringComparer.Ordinal))
+            {
+                var match = CaseName().Match(Path.GetFileNameWithoutExtension(file));
+                if (match.Success)
+                {
+                    string component = match.Groups[1].Value switch
+                    {
+                        "vae_decode" => "vae.decode",
+                        "vae_encode" => "vae.encode",
+                        var other => other,
+                    };
+                    data.Add($"{pipeline}/cases/{Path.GetFileName(file)}", component);
+                }
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Run_MatchesReferenceOutputs(string casePath, string component)
+    {
+        using var scope = torch.NewDisposeScope();
+        string pipeline = casePath[..casePath.IndexOf('/', StringComparison.Ordinal)];
+        var stored = SafetensorsFile.Read(FixturePaths.Combine(casePath.Split('/')));
+
+        var outputs = ComponentRunner.Run(FixturePaths.Combine(pipeline), component, stored);
+
+        var compared = outputs.Keys.Where(stored.ContainsKey).ToList();
+        Assert.NotEmpty(compared);
+        foreach (string name in compared)
+        {
+            double error = (outputs[name] - stored[name]).abs().max().item<float>();
+            Assert.True(error <= Tolerance, $"{casePath} {name}: max abs error {error:E2} > {Tolerance:E0}");
+        }
+    }
+
+    [Fact]
+    public void Run_UnknownComponent_NamesTheAcceptedOnes()
+    {
+        var error = Assert.Throws<ArgumentException>(() =>
+            ComponentRunner.Run(FixturePaths.Combine("tiny-sd15"), "unet_typo", new Dictionary<string, torch.Tensor>()));
+        Assert.Contains("unet_win", error.Message, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"^(text_encoder_2|text_encoder_two|text_encoder|unet_win|unet_lose|unet|vae_decode|vae_encode)_case\d+$")]
+    private static partial Regex CaseName();
+}
