@@ -75,7 +75,7 @@ internal sealed class SamplerTopology(IOptions<SamplerOptions> options, GrpcClie
             MaxImages = o.MaxImages,
             DefaultMode = o.DefaultMode,
         };
-        return new Resolved(pipeline, new GenerationRequestValidator(limits, geometry, defaultScheduler));
+        return new Resolved(pipeline, new GenerationRequestValidator(limits, geometry, defaultScheduler, roles.AvailableModes));
     }
 
     internal sealed record Resolved(GenerationPipeline Pipeline, GenerationRequestValidator Validator);

@@ -9,4 +9,11 @@ public sealed record DenoiserRoles(IDenoiserEndpoint? Preferred, IDenoiserEndpoi
 {
     /// <summary>The model CFG runs on.</summary>
     public IDenoiserEndpoint? CfgModel => Standard ?? Preferred;
+
+    /// <summary>The guidance modes these denoisers can serve.</summary>
+    public IReadOnlyCollection<Guidance.GuidanceMode> AvailableModes =>
+    [
+        .. CfgModel is null ? Array.Empty<Guidance.GuidanceMode>() : [Guidance.GuidanceMode.Cfg],
+        .. Preferred is null || Dispreferred is null ? Array.Empty<Guidance.GuidanceMode>() : [Guidance.GuidanceMode.Chats, Guidance.GuidanceMode.ChatsFull],
+    ];
 }

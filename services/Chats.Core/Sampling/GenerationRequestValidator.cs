@@ -12,13 +12,19 @@ public sealed class GenerationRequestValidator
     private readonly SamplingLimits _limits;
     private readonly ModelGeometry _geometry;
     private readonly SchedulerKind _defaultScheduler;
+    private readonly IReadOnlyCollection<GuidanceMode>? _availableModes;
 
-    /// <summary>Creates a validator for one deployed pipeline.</summary>
-    public GenerationRequestValidator(SamplingLimits limits, ModelGeometry geometry, SchedulerKind defaultScheduler)
+    /// <summary>
+    /// Creates a validator for one deployed pipeline; <paramref name="availableModes"/> lists the modes its
+    /// denoisers can serve (null: all), so e.g. CHATS on a deployment without θ− is a clear INVALID_ARGUMENT.
+    /// </summary>
+    public GenerationRequestValidator(
+        SamplingLimits limits, ModelGeometry geometry, SchedulerKind defaultScheduler, IReadOnlyCollection<GuidanceMode>? availableModes = null)
     {
         _limits = limits;
         _geometry = geometry;
         _defaultScheduler = defaultScheduler;
+        _availableModes = availableModes;
     }
 
     /// <summary>Validates <paramref name="input"/>; <paramref name="fallbackMode"/> is the A/B arm's mode, if any.</summary>
@@ -66,6 +72,11 @@ public sealed class GenerationRequestValidator
         if (!Enum.IsDefined(mode))
         {
             throw new RequestValidationException("mode", $"unknown mode {(int)mode}");
+        }
+
+        if (_availableModes is not null && !_availableModes.Contains(mode))
+        {
+            throw new RequestValidationException("mode", $"{mode} is not available on this deployment (available: {string.Join(", ", _availableModes)})");
         }
 
         SchedulerKind scheduler = input.Scheduler ?? _defaultScheduler;

@@ -240,4 +240,16 @@ public sealed class GenerationRequestValidatorTests
         Assert.False(string.IsNullOrEmpty(ex.Problem));
         Assert.StartsWith("steps: ", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Validate_ModeTheDeploymentCannotServe_NamesModeAndWhatIsAvailable()
+    {
+        var cfgOnly = new GenerationRequestValidator(new SamplingLimits(), s_epsilonGeometry, SchedulerKind.Ddim, [GuidanceMode.Cfg]);
+
+        RequestValidationException ex = Rejects(s_valid with { Mode = GuidanceMode.Chats }, cfgOnly);
+
+        Assert.Equal("mode", ex.Field);
+        Assert.Contains("Cfg", ex.Problem, StringComparison.Ordinal);
+        Assert.Equal(GuidanceMode.Cfg, cfgOnly.Validate(s_valid with { Mode = GuidanceMode.Cfg }).Guidance.Mode);
+    }
 }
