@@ -107,6 +107,8 @@ public sealed class LocalChatsSystem : IAsyncDisposable
         if (options.Quiet)
         {
             settings["Logging:LogLevel:Default"] = "Warning";
+            // gRPC services use no data-protection keys; its first-run key warning is noise here.
+            settings["Logging:LogLevel:Microsoft.AspNetCore.DataProtection"] = "Error";
         }
 
         if (options.Overrides.TryGetValue(name, out var extra))
