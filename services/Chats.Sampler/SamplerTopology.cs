@@ -1,3 +1,4 @@
+using Chats.Core.Loading;
 using Chats.Core.Sampling;
 using Chats.Core.Schedulers;
 using Chats.Protos.V1;
@@ -42,6 +43,9 @@ internal sealed class SamplerTopology(IOptions<SamplerOptions> options, GrpcClie
         var o = options.Value;
         string schedulerPath = Path.Combine(o.ModelPath, "scheduler", "scheduler_config.json");
         var schedulerConfig = File.Exists(schedulerPath) ? SchedulerConfig.Load(schedulerPath) : SchedulerConfig.StableDiffusionDefaults;
+        // SDXL folders may ask for zero negative embeddings when the negative prompt is empty (diffusers' rule).
+        bool zerosForEmptyNegativePrompt = File.Exists(Path.Combine(o.ModelPath, "model_index.json"))
+            && DiffusersPipelineFolder.Open(o.ModelPath).ForceZerosForEmptyPrompt;
         var defaultScheduler = NoiseSchedulerFactory.KindOf(schedulerConfig.ClassName ?? string.Empty) ?? SchedulerKind.EulerDiscrete;
 
         IDenoiserEndpoint? Endpoint(string name, Uri? address)
@@ -67,7 +71,8 @@ internal sealed class SamplerTopology(IOptions<SamplerOptions> options, GrpcClie
             roles,
             new GrpcLatentDecoder(clients.CreateClient<Protos.V1.Decoder.DecoderClient>("decoder")),
             schedulerConfig,
-            geometry);
+            geometry,
+            zerosForEmptyNegativePrompt);
         var limits = new SamplingLimits
         {
             DefaultSteps = o.DefaultSteps,

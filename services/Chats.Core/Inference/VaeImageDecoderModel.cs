@@ -57,6 +57,13 @@ public sealed class VaeImageDecoderModel : IImageDecoderModel
     public Task<IReadOnlyList<byte[]>> DecodeToPngAsync(HostTensor latents, CancellationToken cancellationToken)
         => _worker.RunAsync<IReadOnlyList<byte[]>>(() => Decode(latents), cancellationToken);
 
+    /// <summary>
+    /// The VAE decoder's raw output [batch, 3, H, W] (about [−1, 1], unclamped) for <paramref name="latents"/>
+    /// (not yet divided by the scaling factor): what <see cref="DecodeToPngAsync"/> turns into 8-bit images.
+    /// </summary>
+    public Task<HostTensor> DecodeAsync(HostTensor latents, CancellationToken cancellationToken)
+        => _worker.RunAsync(() => TorchTensorCodec.ToHost(DecodeRaw(latents)), cancellationToken);
+
     /// <inheritdoc />
     public void Dispose()
     {
@@ -66,14 +73,7 @@ public sealed class VaeImageDecoderModel : IImageDecoderModel
 
     private List<byte[]> Decode(HostTensor latents)
     {
-        var config = _vae.Config;
-        var z = TorchTensorCodec.FromHost(latents) / config.ScalingFactor;
-        if (config.ShiftFactor is double shift)
-        {
-            z = z + shift;
-        }
-
-        var images = _vae.decode(z);
+        var images = DecodeRaw(latents);
         int height = (int)images.shape[2], width = (int)images.shape[3];
         var pngs = new List<byte[]>((int)images.shape[0]);
         for (int i = 0; i < images.shape[0]; i++)
@@ -83,5 +83,17 @@ public sealed class VaeImageDecoderModel : IImageDecoderModel
         }
 
         return pngs;
+    }
+
+    private torch.Tensor DecodeRaw(HostTensor latents)
+    {
+        var config = _vae.Config;
+        var z = TorchTensorCodec.FromHost(latents) / config.ScalingFactor;
+        if (config.ShiftFactor is double shift)
+        {
+            z = z + shift;
+        }
+
+        return _vae.decode(z);
     }
 }

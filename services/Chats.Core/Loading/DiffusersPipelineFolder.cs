@@ -10,11 +10,13 @@ public sealed class DiffusersPipelineFolder
 {
     private readonly Dictionary<string, (string Library, string ClassName)> _components;
 
-    private DiffusersPipelineFolder(string root, string className, Dictionary<string, (string, string)> components)
+    private DiffusersPipelineFolder(
+        string root, string className, Dictionary<string, (string, string)> components, bool forceZerosForEmptyPrompt)
     {
         Root = root;
         ClassName = className;
         _components = components;
+        ForceZerosForEmptyPrompt = forceZerosForEmptyPrompt;
     }
 
     /// <summary>Absolute path of the folder.</summary>
@@ -22,6 +24,13 @@ public sealed class DiffusersPipelineFolder
 
     /// <summary>The pipeline class (<c>_class_name</c>), e.g. StableDiffusionPipeline or ChatsSDXLPipeline.</summary>
     public string ClassName { get; }
+
+    /// <summary>
+    /// model_index.json's <c>force_zeros_for_empty_prompt</c> (SDXL pipelines): true when an absent negative
+    /// prompt is conditioned on zero embeddings rather than the encoding of "". False when the key is absent
+    /// (SD1.5 and the CHATS pipelines have none).
+    /// </summary>
+    public bool ForceZerosForEmptyPrompt { get; }
 
     /// <summary>Component names with a library and class (null entries of model_index.json are skipped).</summary>
     public IReadOnlyCollection<string> ComponentNames => _components.Keys;
@@ -81,7 +90,9 @@ public sealed class DiffusersPipelineFolder
                 }
             }
 
-            return new DiffusersPipelineFolder(root, className, components);
+            bool forceZeros = document.RootElement.TryGetProperty("force_zeros_for_empty_prompt", out var zeros)
+                && zeros.ValueKind == JsonValueKind.True;
+            return new DiffusersPipelineFolder(root, className, components, forceZeros);
         }
     }
 

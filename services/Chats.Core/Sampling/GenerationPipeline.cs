@@ -17,27 +17,51 @@ public sealed class GenerationPipeline
     private readonly ILatentDecoder _decoder;
     private readonly SchedulerConfig _schedulerConfig;
     private readonly ModelGeometry _geometry;
+    private readonly bool _zerosForEmptyNegativePrompt;
 
     /// <summary>Creates a pipeline over the given roles.</summary>
+    /// <param name="encoder">The text-encoder role.</param>
+    /// <param name="denoisers">The denoiser roles.</param>
+    /// <param name="decoder">The decoder role.</param>
+    /// <param name="schedulerConfig">The pipeline's <c>scheduler_config.json</c>.</param>
+    /// <param name="geometry">Latent shape and model family.</param>
+    /// <param name="zerosForEmptyNegativePrompt">
+    /// diffusers' SDXL <c>force_zeros_for_empty_prompt</c> (model_index.json): under CFG, an empty negative
+    /// prompt is conditioned on all-zero embeddings instead of the encoding of "". CHATS modes ignore it:
+    /// the official CHATS pipelines always encode "".
+    /// </param>
     public GenerationPipeline(
-        IPromptEncoder encoder, DenoiserRoles denoisers, ILatentDecoder decoder, SchedulerConfig schedulerConfig, ModelGeometry geometry)
+        IPromptEncoder encoder,
+        DenoiserRoles denoisers,
+        ILatentDecoder decoder,
+        SchedulerConfig schedulerConfig,
+        ModelGeometry geometry,
+        bool zerosForEmptyNegativePrompt = false)
     {
         _encoder = encoder;
         _denoisers = denoisers;
         _decoder = decoder;
         _schedulerConfig = schedulerConfig;
         _geometry = geometry;
+        _zerosForEmptyNegativePrompt = zerosForEmptyNegativePrompt;
     }
 
     /// <summary>Runs one generation, yielding a progress event per step and then one event per image.</summary>
+    public IAsyncEnumerable<GenerationEvent> RunAsync(GenerationSpec spec, string generationId, CancellationToken cancellationToken = default)
+        => RunAsync(spec, generationId, initialNoise: null, cancellationToken);
+
+    /// <summary>
+    /// Runs one generation from the given unit-variance initial noise [num_images, C, H/f, W/f] instead of noise
+    /// drawn from the request's seed (reference comparisons). It is multiplied by the scheduler's
+    /// init_noise_sigma exactly like generated noise; null draws it from the seed.
+    /// </summary>
     public async IAsyncEnumerable<GenerationEvent> RunAsync(
-        GenerationSpec spec, string generationId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        GenerationSpec spec, string generationId, HostTensor? initialNoise, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
         GuidanceParameters guidance = spec.Guidance;
 
-        var encoded = await _encoder.EncodeAsync([spec.Prompt, spec.NegativePrompt], cancellationToken);
-        PromptConditioning conditional = encoded[0], unconditional = encoded[1];
+        var (conditional, unconditional) = await EncodeAsync(spec, cancellationToken);
         float[] timeIds = _geometry.UsesTimeIds
             ? [spec.Height, spec.Width, 0f, 0f, spec.Height, spec.Width]
             : [];
@@ -50,7 +74,7 @@ public sealed class GenerationPipeline
 
         INoiseScheduler scheduler = NoiseSchedulerFactory.Create(spec.Scheduler, _schedulerConfig);
         scheduler.SetTimesteps(spec.Steps);
-        HostTensor latents = InitialLatents(spec, scheduler.InitNoiseSigma);
+        HostTensor latents = InitialLatents(spec, initialNoise, scheduler.InitNoiseSigma);
         var guided = new float[latents.Data.Length];
 
         for (int i = 0; i < scheduler.Timesteps.Count; i++)
@@ -91,22 +115,57 @@ public sealed class GenerationPipeline
         }
     }
 
-    private HostTensor InitialLatents(GenerationSpec spec, float initNoiseSigma)
+    private async Task<(PromptConditioning Conditional, PromptConditioning Unconditional)> EncodeAsync(
+        GenerationSpec spec, CancellationToken cancellationToken)
     {
-        int h = spec.Height / _geometry.SpatialFactor, w = spec.Width / _geometry.SpatialFactor;
-        int perImage = _geometry.LatentChannels * h * w;
-        var data = new float[spec.NumImages * perImage];
-        for (int k = 0; k < spec.NumImages; k++)
+        if (_zerosForEmptyNegativePrompt && spec.Guidance.Mode == GuidanceMode.Cfg && spec.NegativePrompt.Length == 0)
         {
-            // Each image has its own seed, so image k of a batch equals a single-image request with seed + k.
-            Span<float> slice = data.AsSpan(k * perImage, perImage);
-            GaussianNoise.Fill(slice, spec.Seed + (ulong)k);
-            for (int j = 0; j < slice.Length; j++)
-            {
-                slice[j] *= initNoiseSigma;
-            }
+            // diffusers' StableDiffusionXLPipeline: negative_prompt None and force_zeros_for_empty_prompt
+            // → zeros_like(prompt_embeds) and zeros_like(pooled_prompt_embeds); "" is never encoded.
+            var only = await _encoder.EncodeAsync([spec.Prompt], cancellationToken);
+            PromptConditioning c = only[0];
+            var zeros = new PromptConditioning(
+                HostTensor.Zeros((long[])c.HiddenStates.Shape.Clone()),
+                c.Pooled is null ? null : HostTensor.Zeros((long[])c.Pooled.Shape.Clone()));
+            return (c, zeros);
         }
 
-        return new HostTensor(data, [spec.NumImages, _geometry.LatentChannels, h, w]);
+        var encoded = await _encoder.EncodeAsync([spec.Prompt, spec.NegativePrompt], cancellationToken);
+        return (encoded[0], encoded[1]);
+    }
+
+    private HostTensor InitialLatents(GenerationSpec spec, HostTensor? initialNoise, float initNoiseSigma)
+    {
+        int h = spec.Height / _geometry.SpatialFactor, w = spec.Width / _geometry.SpatialFactor;
+        long[] shape = [spec.NumImages, _geometry.LatentChannels, h, w];
+        int perImage = _geometry.LatentChannels * h * w;
+        float[] data;
+        if (initialNoise is null)
+        {
+            data = new float[spec.NumImages * perImage];
+            for (int k = 0; k < spec.NumImages; k++)
+            {
+                // Each image has its own seed, so image k of a batch equals a single-image request with seed + k.
+                GaussianNoise.Fill(data.AsSpan(k * perImage, perImage), spec.Seed + (ulong)k);
+            }
+        }
+        else
+        {
+            if (!initialNoise.Shape.AsSpan().SequenceEqual(shape))
+            {
+                throw new ArgumentException(
+                    $"initial noise has shape [{string.Join(", ", initialNoise.Shape)}]; this request needs [{string.Join(", ", shape)}]",
+                    nameof(initialNoise));
+            }
+
+            data = (float[])initialNoise.Data.Clone();
+        }
+
+        for (int j = 0; j < data.Length; j++)
+        {
+            data[j] *= initNoiseSigma;
+        }
+
+        return new HostTensor(data, shape);
     }
 }
