@@ -43,7 +43,7 @@ public sealed class ClipTextModel : nn.Module<Tensor, ClipTextOutput>
         var model = new ClipTextModel(config);
         try
         {
-            ClipWeights.LoadStrict(model, Path.Combine(componentDir, ClipWeights.WeightsFileName));
+            ClipWeights.LoadStrict(model, componentDir);
         }
         catch
         {

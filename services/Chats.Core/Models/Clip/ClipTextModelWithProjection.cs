@@ -59,7 +59,7 @@ public sealed class ClipTextModelWithProjection : nn.Module<Tensor, ClipTextOutp
         var model = new ClipTextModelWithProjection(config);
         try
         {
-            ClipWeights.LoadStrict(model, Path.Combine(componentDir, ClipWeights.WeightsFileName));
+            ClipWeights.LoadStrict(model, componentDir);
         }
         catch
         {
