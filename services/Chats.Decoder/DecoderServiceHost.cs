@@ -21,7 +21,8 @@ public static class DecoderServiceHost
         var app = builder.Build();
         app.MapChatsServiceDefaults();
         app.MapGrpcService<DecoderService>();
-        app.Services.GetRequiredService<IImageDecoderModel>();
+        // Load weights before accepting traffic: a bad model folder fails start-up, not a request.
+        app.LoadBeforeStart<IImageDecoderModel>();
         return app;
     }
 }

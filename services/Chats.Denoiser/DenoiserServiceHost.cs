@@ -25,7 +25,7 @@ public static class DenoiserServiceHost
         app.MapGrpcService<DenoiserService>();
 
         // Load weights before accepting traffic: a bad model folder fails start-up, not a request.
-        app.Services.GetRequiredService<IDenoiserModel>();
+        app.LoadBeforeStart<IDenoiserModel>();
         return app;
     }
 }

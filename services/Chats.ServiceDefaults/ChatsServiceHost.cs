@@ -35,4 +35,25 @@ public static class ChatsServiceHost
         ArgumentNullException.ThrowIfNull(builder);
         return builder.Configuration.GetSection(section).Get<TOptions>() ?? new TOptions();
     }
+
+    /// <summary>
+    /// Resolves <typeparamref name="TModel"/> (whose factory loads the weights) before the app starts, so that a bad
+    /// model folder fails start-up, not a request. On failure the built app is disposed and the loader's exception,
+    /// which names the file and the problem, propagates unchanged.
+    /// </summary>
+    public static TModel LoadBeforeStart<TModel>(this WebApplication app)
+        where TModel : notnull
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        try
+        {
+            return app.Services.GetRequiredService<TModel>();
+        }
+        catch
+        {
+            // Nothing listens yet; release the container and configuration watchers Build created.
+            ((IDisposable)app).Dispose();
+            throw;
+        }
+    }
 }

@@ -33,7 +33,7 @@ public static class TextEncoderServiceHost
         app.MapGrpcService<TextEncoderService>();
 
         // Load weights before accepting traffic: a bad model folder fails start-up, not a request.
-        app.Services.GetRequiredService<ITextConditioningModel>();
+        app.LoadBeforeStart<ITextConditioningModel>();
         return app;
     }
 }

@@ -48,11 +48,20 @@ public sealed class ClipTextConditioningModel : ITextConditioningModel
         string? second = folder.FirstComponent("text_encoder_2", "text_encoder_two");
         if (second is not null)
         {
-            string tokenizer2Name = folder.FirstComponent("tokenizer_2", "tokenizer_two")
-                ?? throw new InvalidDataException($"{folder.Root}: {second} has no matching tokenizer_2 / tokenizer_two");
-            tokenizer2 = ClipTokenizer.Load(folder.ComponentPath(tokenizer2Name));
-            encoder2 = ClipTextModelWithProjection.Load(folder.ComponentPath(second));
-            encoder2.eval();
+            try
+            {
+                string tokenizer2Name = folder.FirstComponent("tokenizer_2", "tokenizer_two")
+                    ?? throw new InvalidDataException($"{folder.Root}: {second} has no matching tokenizer_2 / tokenizer_two");
+                tokenizer2 = ClipTokenizer.Load(folder.ComponentPath(tokenizer2Name));
+                encoder2 = ClipTextModelWithProjection.Load(folder.ComponentPath(second));
+                encoder2.eval();
+            }
+            catch
+            {
+                // The first encoder's native memory is not seen by the GC; free it when the second cannot load.
+                encoder.Dispose();
+                throw;
+            }
         }
 
         int hidden = encoder.Config.HiddenSize + (encoder2?.Config.HiddenSize ?? 0);

@@ -7,13 +7,15 @@ using static TorchSharp.torch;
 namespace Chats.Core.Loading;
 
 /// <summary>
-/// Strict safetensors state-dict loading and saving for TorchSharp modules: every module key must be in the file
-/// with the same shape and the file must have no other key; floating-point weights of another dtype (fp16, bf16) are
-/// converted to the module's dtype. Every error names the file.
+/// Strict safetensors state-dict loading and saving for TorchSharp modules: every module key must be in the weights
+/// with the same shape and the weights must have no other key; floating-point weights of another dtype (fp16, bf16) are
+/// converted to the module's dtype. A sharded checkpoint is checked as one state dict, and its index must list exactly
+/// what each shard holds. Every error names the file. This is the only strict check: every model loader comes here.
 /// </summary>
 internal static class StrictStateDict
 {
     /// <summary>Copies the tensors of the safetensors file at <paramref name="path"/> into <paramref name="module"/>.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is unreadable or its keys or shapes do not match.</exception>
     public static void Load(nn.Module module, string path)
     {
@@ -22,119 +24,150 @@ internal static class StrictStateDict
             throw new FileNotFoundException($"{path}: weights file not found", path);
         }
 
-        Dictionary<string, Tensor> loaded = Read(path);
-        try
+        Load(module, WeightFiles.Single(path));
+    }
+
+    /// <summary>
+    /// Copies the tensors of <paramref name="weights"/> (one file or every shard) into <paramref name="module"/>.
+    /// All headers are checked against the module before any tensor data is read, and shards are then read one at a
+    /// time, so a mismatch fails fast and a sharded checkpoint never sits in memory twice.
+    /// </summary>
+    /// <param name="module">The module whose state dict receives the weights.</param>
+    /// <param name="weights">The resolved weight files.</param>
+    /// <param name="ignoredKeys">Keys that may appear in the files and are skipped (stale buffers old exporters wrote).</param>
+    /// <exception cref="InvalidDataException">A file is unreadable, the index disagrees with the shards, or keys, shapes or dtypes do not match.</exception>
+    public static void Load(nn.Module module, WeightFiles weights, IReadOnlySet<string>? ignoredKeys = null)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(weights);
+        Dictionary<string, StoredTensor> stored = ReadHeaders(weights);
+        if (ignoredKeys is not null)
         {
-            Dictionary<string, Tensor> target = module.state_dict();
-            var missing = target.Keys.Where(k => !loaded.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
-            var unexpected = loaded.Keys.Where(k => !target.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
-            var problems = new List<string>();
-            if (missing.Count > 0)
+            foreach (string key in ignoredKeys)
             {
-                problems.Add($"missing keys: {Summarise(missing)}");
+                stored.Remove(key);
             }
+        }
 
-            if (unexpected.Count > 0)
-            {
-                problems.Add($"unexpected keys: {Summarise(unexpected)}");
-            }
+        Dictionary<string, Tensor> target = module.state_dict();
+        CheckMatches(module, weights, stored, target);
 
-            foreach (var (key, t) in target)
+        using (no_grad())
+        {
+            foreach (string shard in weights.Shards)
             {
-                if (loaded.TryGetValue(key, out var src))
+                Dictionary<string, Tensor> loaded = Read(shard);
+                try
                 {
-                    if (!src.shape.SequenceEqual(t.shape))
+                    foreach (var (key, t) in loaded)
                     {
-                        problems.Add($"wrong shape for '{key}': file has [{string.Join(", ", src.shape)}], model expects [{string.Join(", ", t.shape)}]");
-                    }
-                    else if (src.dtype != t.dtype && !(src.is_floating_point() && t.is_floating_point()))
-                    {
-                        problems.Add($"wrong dtype for '{key}': file has {src.dtype}, model expects {t.dtype}");
+                        if (target.TryGetValue(key, out var destination) && stored.ContainsKey(key))
+                        {
+                            destination.copy_(t);
+                        }
                     }
                 }
-            }
-
-            if (problems.Count > 0)
-            {
-                throw new InvalidDataException($"{path}: the weights do not match the model ({module.GetType().Name}): {string.Join("; ", problems)}");
-            }
-
-            using (no_grad())
-            {
-                foreach (var (key, t) in target)
+                finally
                 {
-                    t.copy_(loaded[key]);
+                    foreach (var t in loaded.Values)
+                    {
+                        t.Dispose();
+                    }
                 }
             }
         }
-        finally
+    }
+
+    /// <summary>The header entries of every file, keyed by tensor name; for shards, checked against the index's weight_map.</summary>
+    private static Dictionary<string, StoredTensor> ReadHeaders(WeightFiles weights)
+    {
+        var stored = new Dictionary<string, StoredTensor>(StringComparer.Ordinal);
+        var problems = new List<string>();
+        foreach (string shard in weights.Shards)
         {
-            foreach (var t in loaded.Values)
+            foreach (var (key, entry) in SafetensorsHeader.Read(shard))
             {
-                t.Dispose();
+                if (weights.WeightMap is { } map && (!map.TryGetValue(key, out var listed) || listed != shard))
+                {
+                    problems.Add(listed is null
+                        ? $"{shard}: holds '{key}', which the index does not list"
+                        : $"{shard}: holds '{key}', which the index lists in {Path.GetFileName(listed)}");
+                    continue;
+                }
+
+                stored[key] = entry;
             }
+        }
+
+        if (weights.WeightMap is { } weightMap)
+        {
+            var absent = weightMap.Where(kv => !stored.ContainsKey(kv.Key))
+                .Select(kv => $"'{kv.Key}' is listed in {Path.GetFileName(kv.Value)}, which does not hold it")
+                .Order(StringComparer.Ordinal).ToList();
+            problems.AddRange(absent.Take(10));
+            if (absent.Count > 10)
+            {
+                problems.Add($"... ({absent.Count} keys in all listed in shards that do not hold them)");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidDataException($"{weights.Source}: the shard index does not match the shards: {string.Join("; ", problems)}");
+        }
+
+        return stored;
+    }
+
+    private static void CheckMatches(nn.Module module, WeightFiles weights, Dictionary<string, StoredTensor> stored, Dictionary<string, Tensor> target)
+    {
+        var missing = target.Keys.Where(k => !stored.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
+        var unexpected = stored.Keys.Where(k => !target.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
+        var problems = new List<string>();
+        if (missing.Count > 0)
+        {
+            problems.Add($"missing keys: {Summarise(missing)}");
+        }
+
+        if (unexpected.Count > 0)
+        {
+            problems.Add($"unexpected keys: {Summarise(unexpected)}");
+        }
+
+        foreach (var (key, t) in target)
+        {
+            if (!stored.TryGetValue(key, out var src))
+            {
+                continue;
+            }
+
+            // With shards, the index is named up front; say which shard holds the offending tensor.
+            string where = weights.IsSharded ? $" (in {Path.GetFileName(src.File)})" : string.Empty;
+            if (!src.Shape.SequenceEqual(t.shape))
+            {
+                problems.Add($"wrong shape for '{key}'{where}: file has [{string.Join(", ", src.Shape)}], model expects [{string.Join(", ", t.shape)}]");
+            }
+            else if (src.DType != SafetensorsDType(t.dtype, src.File) && !(SafetensorsHeader.IsFloating(src.DType) && t.is_floating_point()))
+            {
+                problems.Add($"wrong dtype for '{key}'{where}: file has {src.DType}, model expects {t.dtype}");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new InvalidDataException($"{weights.Source}: the weights do not match the model ({module.GetType().Name}): {string.Join("; ", problems)}");
         }
     }
 
     private static Dictionary<string, Tensor> Read(string path)
     {
-        long fileLength = new FileInfo(path).Length;
         try
         {
-            ValidateHeader(path, fileLength);
             return Safetensors.LoadStateDict(path);
         }
         catch (Exception e) when (e is not InvalidDataException and not OutOfMemoryException)
         {
             throw new InvalidDataException($"{path}: not a readable safetensors file: {e.Message}", e);
-        }
-    }
-
-    /// <summary>Checks the header length, that the header is a JSON object, and that every tensor lies inside the file.</summary>
-    private static void ValidateHeader(string path, long fileLength)
-    {
-        using var stream = File.OpenRead(path);
-        Span<byte> lengthBytes = stackalloc byte[8];
-        if (fileLength < 8 || stream.Read(lengthBytes) != 8)
-        {
-            throw new InvalidDataException($"{path}: not a safetensors file (shorter than its 8-byte header length)");
-        }
-
-        ulong headerLength = BitConverter.ToUInt64(lengthBytes);
-        if (headerLength == 0 || headerLength > (ulong)(fileLength - 8) || headerLength > 100_000_000)
-        {
-            throw new InvalidDataException($"{path}: corrupt safetensors header (header length {headerLength}, file length {fileLength})");
-        }
-
-        byte[] header = new byte[headerLength];
-        stream.ReadExactly(header);
-        long dataLength = fileLength - 8 - (long)headerLength;
-        try
-        {
-            using var doc = JsonDocument.Parse(header);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object)
-            {
-                throw new InvalidDataException($"{path}: corrupt safetensors header (not a JSON object)");
-            }
-
-            foreach (var entry in doc.RootElement.EnumerateObject())
-            {
-                if (entry.Name == "__metadata__")
-                {
-                    continue;
-                }
-
-                var offsets = entry.Value.GetProperty("data_offsets");
-                long begin = offsets[0].GetInt64(), end = offsets[1].GetInt64();
-                if (begin < 0 || end < begin || end > dataLength)
-                {
-                    throw new InvalidDataException($"{path}: corrupt safetensors header (tensor '{entry.Name}' data [{begin}, {end}) outside the {dataLength}-byte data section)");
-                }
-            }
-        }
-        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or IndexOutOfRangeException)
-        {
-            throw new InvalidDataException($"{path}: corrupt safetensors header: {e.Message}", e);
         }
     }
 

@@ -56,8 +56,15 @@ public sealed record ClipTextConfig
 
     /// <summary>Reads and validates <c>config.json</c>.</summary>
     /// <exception cref="InvalidDataException">A required field is missing or a value is unsupported; the message names the field.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist; the message names it.</exception>
     public static ClipTextConfig Load(string configPath)
     {
+        // The same message as the diffusers configs give (ConfigJson.Load), so every missing file reads alike.
+        if (!File.Exists(configPath))
+        {
+            throw new FileNotFoundException($"{configPath}: config file not found", configPath);
+        }
+
         JsonNode? root;
         try
         {

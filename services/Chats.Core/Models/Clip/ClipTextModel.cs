@@ -31,7 +31,7 @@ public sealed class ClipTextModel : nn.Module<Tensor, ClipTextOutput>
     public override ClipTextOutput forward(Tensor inputIds) => text_model.forward(inputIds);
 
     /// <summary>
-    /// Loads <c>config.json</c> and <c>model.safetensors</c> of a component folder (e.g. a pipeline's
+    /// Loads <c>config.json</c> and <c>model.safetensors</c> (or its shards with an index, or its fp16 / bf16 variant) of a component folder (e.g. a pipeline's
     /// <c>text_encoder</c>) strictly; fp16/bf16 weights are converted to fp32. The model is in eval mode on the CPU.
     /// </summary>
     /// <exception cref="InvalidDataException">The config is unsupported, or a weight is missing, unexpected or of the wrong shape.</exception>
@@ -43,7 +43,7 @@ public sealed class ClipTextModel : nn.Module<Tensor, ClipTextOutput>
         var model = new ClipTextModel(config);
         try
         {
-            ClipWeights.LoadStrict(model, Path.Combine(componentDir, ClipWeights.WeightsFileName));
+            ClipWeights.LoadStrict(model, componentDir);
         }
         catch
         {

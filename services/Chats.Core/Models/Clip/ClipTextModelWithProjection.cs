@@ -47,7 +47,7 @@ public sealed class ClipTextModelWithProjection : nn.Module<Tensor, ClipTextOutp
     }
 
     /// <summary>
-    /// Loads <c>config.json</c> and <c>model.safetensors</c> of a component folder (e.g. SDXL's
+    /// Loads <c>config.json</c> and <c>model.safetensors</c> (or its shards with an index, or its fp16 / bf16 variant) of a component folder (e.g. SDXL's
     /// <c>text_encoder_2</c>) strictly; fp16/bf16 weights are converted to fp32. The model is in eval mode on the CPU.
     /// </summary>
     /// <exception cref="InvalidDataException">The config is unsupported, or a weight is missing, unexpected or of the wrong shape.</exception>
@@ -59,7 +59,7 @@ public sealed class ClipTextModelWithProjection : nn.Module<Tensor, ClipTextOutp
         var model = new ClipTextModelWithProjection(config);
         try
         {
-            ClipWeights.LoadStrict(model, Path.Combine(componentDir, ClipWeights.WeightsFileName));
+            ClipWeights.LoadStrict(model, componentDir);
         }
         catch
         {

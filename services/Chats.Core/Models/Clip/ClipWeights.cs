@@ -1,3 +1,4 @@
+using Chats.Core.Loading;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
 
@@ -15,65 +16,16 @@ internal static class ClipWeights
     /// </summary>
     private const string LegacyPositionIdsKey = "text_model.embeddings.position_ids";
 
+    private static readonly HashSet<string> s_ignoredKeys = [LegacyPositionIdsKey];
+
     /// <summary>
-    /// Copies every tensor of <paramref name="weightsPath"/> into <paramref name="module"/>'s state
-    /// dict, converting fp16/bf16 to the parameter's dtype.
+    /// Copies the weights of <paramref name="componentDir"/> (<c>model.safetensors</c>, its shards or its fp16 / bf16
+    /// variant, see <see cref="WeightFiles"/>) into <paramref name="module"/>'s state dict through the one strict
+    /// loader, converting fp16/bf16 to the parameter's dtype.
     /// </summary>
-    /// <exception cref="InvalidDataException">A key is missing, unexpected or of the wrong shape.</exception>
-    public static void LoadStrict(nn.Module module, string weightsPath)
-    {
-        Dictionary<string, Tensor> stored = Safetensors.LoadStateDict(weightsPath);
-        try
-        {
-            Dictionary<string, Tensor> expected = module.state_dict();
-            string[] missing = [.. expected.Keys.Where(k => !stored.ContainsKey(k)).Order(StringComparer.Ordinal)];
-            if (missing.Length > 0)
-            {
-                throw new InvalidDataException(
-                    $"{weightsPath}: missing key(s) {string.Join(", ", missing)}.");
-            }
-
-            string[] unexpected = [.. stored.Keys
-                .Where(k => !expected.ContainsKey(k) && k != LegacyPositionIdsKey)
-                .Order(StringComparer.Ordinal)];
-            if (unexpected.Length > 0)
-            {
-                throw new InvalidDataException(
-                    $"{weightsPath}: unexpected key(s) {string.Join(", ", unexpected)}.");
-            }
-
-            foreach ((string key, Tensor target) in expected)
-            {
-                Tensor source = stored[key];
-                if (!source.shape.SequenceEqual(target.shape))
-                {
-                    throw new InvalidDataException(
-                        $"{weightsPath}: key {key} has shape [{string.Join(", ", source.shape)}], " +
-                        $"the model expects [{string.Join(", ", target.shape)}].");
-                }
-
-                if (!source.is_floating_point())
-                {
-                    throw new InvalidDataException($"{weightsPath}: key {key} has non-floating dtype {source.dtype}.");
-                }
-            }
-
-            using (no_grad())
-            {
-                foreach ((string key, Tensor target) in expected)
-                {
-                    target.copy_(stored[key]);
-                }
-            }
-        }
-        finally
-        {
-            foreach (Tensor tensor in stored.Values)
-            {
-                tensor.Dispose();
-            }
-        }
-    }
+    /// <exception cref="InvalidDataException">A key is missing, unexpected or of the wrong shape; the file is named.</exception>
+    public static void LoadStrict(nn.Module module, string componentDir) =>
+        StrictStateDict.Load(module, WeightFiles.Resolve(componentDir, WeightFiles.TransformersBaseName), s_ignoredKeys);
 
     public static void Save(nn.Module module, ClipTextConfig config, string componentDir)
     {

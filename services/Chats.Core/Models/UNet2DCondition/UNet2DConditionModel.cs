@@ -153,8 +153,9 @@ public sealed class UNet2DConditionModel : nn.Module
     }
 
     /// <summary>
-    /// Loads a diffusers component folder (<c>config.json</c> and <c>diffusion_pytorch_model.safetensors</c>) strictly:
-    /// a missing or unexpected key or a wrong shape fails with the file named. fp16 / bf16 weights become fp32.
+    /// Loads a diffusers component folder (<c>config.json</c> and <c>diffusion_pytorch_model.safetensors</c>, or its shards
+    /// or fp16 / bf16 variant, see <see cref="WeightFiles"/>) strictly: a missing or unexpected key or a wrong shape fails
+    /// with the file named. fp16 / bf16 weights become fp32.
     /// </summary>
     public static UNet2DConditionModel Load(string componentDir)
     {
@@ -162,7 +163,7 @@ public sealed class UNet2DConditionModel : nn.Module
         var model = new UNet2DConditionModel(config);
         try
         {
-            StrictStateDict.Load(model, Path.Combine(componentDir, WeightsFileName));
+            StrictStateDict.Load(model, WeightFiles.Resolve(componentDir, WeightFiles.DiffusersBaseName));
         }
         catch
         {
