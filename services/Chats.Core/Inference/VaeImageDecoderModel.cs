@@ -32,7 +32,7 @@ public sealed class VaeImageDecoderModel : IImageDecoderModel
     public static VaeImageDecoderModel Load(string modelPath, string? modelId = null)
     {
         var folder = DiffusersPipelineFolder.Open(modelPath);
-        var vae = AutoencoderKL.Load(folder.ComponentPath("vae"));
+        var vae = AutoencoderKL.LoadDecoder(folder.ComponentPath("vae"));
         vae.eval();
         return new VaeImageDecoderModel(vae, modelId ?? folder.Name);
     }

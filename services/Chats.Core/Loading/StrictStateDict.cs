@@ -35,8 +35,9 @@ internal static class StrictStateDict
     /// <param name="module">The module whose state dict receives the weights.</param>
     /// <param name="weights">The resolved weight files.</param>
     /// <param name="ignoredKeys">Keys that may appear in the files and are skipped (stale buffers old exporters wrote).</param>
+    /// <param name="ignoredPrefixes">Key prefixes skipped as well: parts of a checkpoint a role does not hold (the VAE encoder in the decoder service).</param>
     /// <exception cref="InvalidDataException">A file is unreadable, the index disagrees with the shards, or keys, shapes or dtypes do not match.</exception>
-    public static void Load(nn.Module module, WeightFiles weights, IReadOnlySet<string>? ignoredKeys = null)
+    public static void Load(nn.Module module, WeightFiles weights, IReadOnlySet<string>? ignoredKeys = null, IReadOnlyList<string>? ignoredPrefixes = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(weights);
@@ -44,6 +45,14 @@ internal static class StrictStateDict
         if (ignoredKeys is not null)
         {
             foreach (string key in ignoredKeys)
+            {
+                stored.Remove(key);
+            }
+        }
+
+        if (ignoredPrefixes is not null)
+        {
+            foreach (string key in stored.Keys.Where(k => ignoredPrefixes.Any(p => k.StartsWith(p, StringComparison.Ordinal))).ToList())
             {
                 stored.Remove(key);
             }

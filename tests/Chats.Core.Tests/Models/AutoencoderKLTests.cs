@@ -102,4 +102,22 @@ public sealed class AutoencoderKLTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void LoadDecoder_HoldsOnlyTheDecoder_AndDecodesExactlyLikeTheFullModel()
+    {
+        string dir = FixturePaths.Combine("tiny-sd15", "vae");
+        using var full = AutoencoderKL.Load(dir);
+        using var decoderOnly = AutoencoderKL.LoadDecoder(dir);
+        using var mode = torch.inference_mode();
+        using var latents = torch.randn(1, 4, 4, 4, generator: new torch.Generator(7));
+
+        using var expected = full.decode(latents);
+        using var actual = decoderOnly.decode(latents);
+
+        Assert.True(actual.eq(expected).all().item<bool>());
+        Assert.DoesNotContain(decoderOnly.state_dict().Keys, k => k.StartsWith("encoder.", StringComparison.Ordinal) || k.StartsWith("quant_conv.", StringComparison.Ordinal));
+        Assert.True(decoderOnly.parameters().Sum(p => p.numel()) < full.parameters().Sum(p => p.numel()));
+        Assert.Throws<InvalidOperationException>(() => decoderOnly.encode(torch.zeros(1, 3, 8, 8)));
+    }
 }

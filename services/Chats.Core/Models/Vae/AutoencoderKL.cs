@@ -16,20 +16,27 @@ public sealed class AutoencoderKL : nn.Module
     /// <summary>Config file name inside a diffusers component folder.</summary>
     public const string ConfigFileName = "config.json";
 
-    private readonly Encoder encoder;
+    private readonly Encoder? encoder;
     private readonly Decoder decoder;
-    private readonly Conv2d quant_conv;
+    private readonly Conv2d? quant_conv;
     private readonly Conv2d post_quant_conv;
 
-    /// <summary>Builds the model with freshly initialised weights (load them with <see cref="Load"/>).</summary>
-    public AutoencoderKL(AutoencoderKLConfig config)
+    /// <summary>
+    /// Builds the model with freshly initialised weights (load them with <see cref="Load(string)"/>). Without
+    /// <paramref name="includeEncoder"/> only post_quant_conv and the decoder exist: what the decoder role needs.
+    /// </summary>
+    public AutoencoderKL(AutoencoderKLConfig config, bool includeEncoder = true)
         : base(nameof(AutoencoderKL))
     {
         ArgumentNullException.ThrowIfNull(config);
         Config = config;
-        encoder = new Encoder(config);
+        if (includeEncoder)
+        {
+            encoder = new Encoder(config);
+            quant_conv = nn.Conv2d(2 * config.LatentChannels, 2 * config.LatentChannels, 1);
+        }
+
         decoder = new Decoder(config);
-        quant_conv = nn.Conv2d(2 * config.LatentChannels, 2 * config.LatentChannels, 1);
         post_quant_conv = nn.Conv2d(config.LatentChannels, config.LatentChannels, 1);
         RegisterComponents();
         Common.NormalizationInit.Apply(this);
@@ -49,6 +56,11 @@ public sealed class AutoencoderKL : nn.Module
     public Tensor encode(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
+        if (encoder is null || quant_conv is null)
+        {
+            throw new InvalidOperationException("this AutoencoderKL was loaded without its encoder (decoder only)");
+        }
+
         using var h = encoder.forward(x);
         return quant_conv.forward(h);
     }
@@ -69,13 +81,24 @@ public sealed class AutoencoderKL : nn.Module
     /// or fp16 / bf16 variant, see <see cref="WeightFiles"/>) strictly: a missing or unexpected key or a wrong shape fails
     /// with the file named. fp16 / bf16 weights become fp32.
     /// </summary>
-    public static AutoencoderKL Load(string componentDir)
+    public static AutoencoderKL Load(string componentDir) => Load(componentDir, includeEncoder: true);
+
+    /// <summary>
+    /// Loads only post_quant_conv and the decoder (the encoder's weights are checked against nothing and never
+    /// read), so the decoder service holds only what it uses.
+    /// </summary>
+    public static AutoencoderKL LoadDecoder(string componentDir) => Load(componentDir, includeEncoder: false);
+
+    private static readonly string[] s_encoderPrefixes = ["encoder.", "quant_conv."];
+
+    private static AutoencoderKL Load(string componentDir, bool includeEncoder)
     {
         var config = AutoencoderKLConfig.Load(Path.Combine(componentDir, ConfigFileName));
-        var model = new AutoencoderKL(config);
+        var model = new AutoencoderKL(config, includeEncoder);
         try
         {
-            StrictStateDict.Load(model, WeightFiles.Resolve(componentDir, WeightFiles.DiffusersBaseName));
+            StrictStateDict.Load(
+                model, WeightFiles.Resolve(componentDir, WeightFiles.DiffusersBaseName), ignoredPrefixes: includeEncoder ? null : s_encoderPrefixes);
         }
         catch
         {
