@@ -6,9 +6,9 @@ namespace Chats.Cli;
 /// <summary>The request options shared by the verbs that generate.</summary>
 internal sealed class GenerateOptions
 {
-    public Option<string> Prompt { get; } = new("--prompt", "-p") { Description = "The prompt.", Required = true };
+    public Option<string?> Prompt { get; } = new("--prompt", "-p") { Description = "The prompt." };
     public Option<string> NegativePrompt { get; } = new("--negative-prompt") { Description = "The ∅ of the guidance formulas (default: the empty prompt).", DefaultValueFactory = _ => string.Empty };
-    public Option<FileInfo> Out { get; } = new("--out", "-o") { Description = "PNG file to write (image k > 0 of a batch gets _k before the extension).", Required = true };
+    public Option<string> Out { get; } = new("--out", "-o") { Description = "PNG file to write (image k > 0 of a batch gets _k before the extension); with --prompts, a folder.", Required = true };
     public Option<string?> Mode { get; } = new("--mode") { Description = "cfg, chats or chats-full (default: the A/B split, else chats)." };
     public Option<int> Steps { get; } = new("--steps") { Description = "Denoising steps (0 = server default).", DefaultValueFactory = _ => 0 };
     public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of the initial noise.", DefaultValueFactory = _ => 0UL };
@@ -30,9 +30,16 @@ internal sealed class GenerateOptions
 
     public GenerateRequest ToRequest(ParseResult result)
     {
+        var request = ToRequestTemplate(result);
+        request.Prompt = result.GetValue(Prompt) ?? throw new ArgumentException("--prompt is required");
+        return request;
+    }
+
+    /// <summary>Everything but the prompt.</summary>
+    public GenerateRequest ToRequestTemplate(ParseResult result)
+    {
         var request = new GenerateRequest
         {
-            Prompt = result.GetValue(Prompt)!,
             NegativePrompt = result.GetValue(NegativePrompt) ?? string.Empty,
             Steps = result.GetValue(Steps),
             Seed = result.GetValue(Seed),

@@ -15,7 +15,7 @@ quickstart.SetAction(async (result, ct) =>
     string model = DefaultModel.Resolve(result.GetValue(modelOption));
     await using var system = await LocalChatsSystem.StartAsync(new LocalSystemOptions { ModelPath = model, Redis = result.GetValue(redisOption) }, ct);
     Console.Error.WriteLine($"system up: gateway {system.Gateway}");
-    return await GenerationRunner.RunAsync(system.Gateway, generate.ToRequest(result), result.GetValue(generate.Out)!, result.GetValue(generate.ClientKey), ct);
+    return await GenerationRunner.RunAsync(system.Gateway, generate.ToRequest(result), new FileInfo(result.GetValue(generate.Out)!), result.GetValue(generate.ClientKey), ct);
 });
 
 var up = new Command("up", "Start the whole system in this process and serve until Ctrl+C; prints every service's addresses.");
@@ -48,17 +48,10 @@ up.SetAction(async (result, ct) =>
     return 0;
 });
 
-var endpointOption = new Option<Uri>("--endpoint", "-e") { Description = "Gateway (or sampler) address, e.g. http://127.0.0.1:5000.", Required = true };
-var remote = new Command("generate", "Send one generation request to a running gateway and write the PNG(s).");
-generate.AddTo(remote);
-remote.Options.Add(endpointOption);
-remote.SetAction(async (result, ct) =>
-    await GenerationRunner.RunAsync(result.GetValue(endpointOption)!, generate.ToRequest(result), result.GetValue(generate.Out)!, result.GetValue(generate.ClientKey), ct));
-
 var root = new RootCommand("chats: CHATS text-to-image serving (CFG vs CHATS) — local system, generation and model tools.");
 root.Subcommands.Add(quickstart);
 root.Subcommands.Add(up);
-root.Subcommands.Add(remote);
+root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(ModelCommands.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(MemoryBenchmark.Create());

@@ -99,6 +99,20 @@ public sealed class GenerationTests(ChatsSystemFixture fixture)
         Assert.Equal(single.Images[0].Png.ToByteArray(), both.Images[1].Png.ToByteArray());
     }
 
+    [Fact]
+    public async Task InProcessPipeline_AndTheServices_GiveByteIdenticalImages()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var client = fixture.GatewayClient();
+        var viaServices = await client.GenerateAsync(Requests.Small("a large red triangle", GuidanceMode.Chats, steps: 4, seed: 9), cancellationToken: ct);
+        using var local = Core.Inference.LocalPipeline.Open(fixture.ModelPath);
+
+        var inProcess = await local.GenerateAsync(
+            new Core.Sampling.GenerationRequestInput("a large red triangle", string.Empty, 32, 32, 4, 9, null, null, Core.Guidance.GuidanceMode.Chats, null, 1), ct);
+
+        Assert.Equal(viaServices.Images[0].Png.ToByteArray(), inProcess[0].Png);
+    }
+
     private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
     {
         public void Report(T value) => report(value);

@@ -1,0 +1,126 @@
+using System.CommandLine;
+using System.Globalization;
+using Chats.Client;
+using Chats.Core.Guidance;
+using Chats.Core.Inference;
+using Chats.Core.Sampling;
+using Chats.Core.Schedulers;
+using Chats.Protos.V1;
+
+namespace Chats.Cli;
+
+/// <summary>
+/// <c>chats generate</c>: one prompt (<c>--prompt</c>, <c>--out FILE</c>) or a JSONL prompt file (<c>--prompts</c>,
+/// <c>--seeds</c>, <c>--out DIR</c> writing <c>{id}_s{seed}.png</c>), in-process over <c>--model</c> or through a
+/// running gateway with <c>--endpoint</c>. Both paths run the same sampling code. With a prompt file, the
+/// initial noise of line i (0-based) and seed s comes from seed s·100000 + i (ShapesEval §4).
+/// </summary>
+internal static class GenerateCommand
+{
+    public static Command Create()
+    {
+        var request = new GenerateOptions();
+        var command = new Command("generate", "Generate images in-process over --model (default) or through a gateway with --endpoint; one --prompt or a --prompts JSONL file.");
+        request.AddTo(command);
+        var model = new Option<string?>("--model", "-m") { Description = "Diffusers pipeline folder (default: the tiny random-weight pipeline)." };
+        var endpoint = new Option<Uri?>("--endpoint", "-e") { Description = "Send the requests through this gateway instead of running in-process." };
+        var prompts = new Option<FileInfo?>("--prompts") { Description = "JSONL file: {\"id\": ..., \"prompt\": ...} per line." };
+        var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds for --prompts.", DefaultValueFactory = _ => "0" };
+        command.Options.Add(model);
+        command.Options.Add(endpoint);
+        command.Options.Add(prompts);
+        command.Options.Add(seeds);
+        command.SetAction(async (result, ct) =>
+        {
+            var jobs = Jobs(result, request, result.GetValue(prompts), result.GetValue(seeds)!);
+            var template = request.ToRequestTemplate(result);
+            Console.Error.WriteLine($"settings: mode {Describe(template.Mode)}, steps {(template.Steps == 0 ? "default" : template.Steps)}, "
+                + $"guidance s {(template.HasGuidanceScale ? template.GuidanceScale : GuidanceParameters.DefaultScale)} (diffusers w = s + 1), "
+                + $"alpha {(template.HasAlpha ? template.Alpha : GuidanceParameters.DefaultAlpha)}, scheduler {template.Scheduler}, {jobs.Count} image(s)");
+            if (result.GetValue(endpoint) is { } gateway)
+            {
+                using var client = new ChatsClient(gateway, new ChatsClientOptions { ClientKey = result.GetValue(request.ClientKey) });
+                foreach (var job in jobs)
+                {
+                    var r = template.Clone();
+                    r.Prompt = job.Prompt;
+                    r.Seed = job.Seed;
+                    var generated = await client.GenerateAsync(r, cancellationToken: ct);
+                    await Write(job.Path, generated.Images[0].Png.ToByteArray(), ct);
+                }
+            }
+            else
+            {
+                using var local = LocalPipeline.Open(DefaultModel.Resolve(result.GetValue(model)));
+                foreach (var job in jobs)
+                {
+                    var input = ToInput(template, job.Prompt, job.Seed);
+                    var images = await local.GenerateAsync(input, ct);
+                    await Write(job.Path, images[0].Png, ct);
+                }
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static List<(string Prompt, ulong Seed, string Path)> Jobs(ParseResult result, GenerateOptions request, FileInfo? promptFile, string seedList)
+    {
+        string output = result.GetValue(request.Out)!;
+        if (promptFile is null)
+        {
+            string prompt = result.GetValue(request.Prompt) ?? throw new ArgumentException("give --prompt or --prompts");
+            return [(prompt, result.GetValue(request.Seed), output)];
+        }
+
+        var seeds = seedList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => ulong.Parse(s, CultureInfo.InvariantCulture)).ToList();
+        var lines = PromptFile.Read(promptFile.FullName);
+        var jobs = new List<(string, ulong, string)>();
+        foreach (ulong seed in seeds)
+        {
+            for (int i = 0; i < lines.Count; i++)
+            {
+                jobs.Add((lines[i].Prompt, (seed * 100_000) + (ulong)i, Path.Combine(output, $"{lines[i].Id}_s{seed}.png")));
+            }
+        }
+
+        return jobs;
+    }
+
+    private static GenerationRequestInput ToInput(GenerateRequest r, string prompt, ulong seed) => new(
+        prompt,
+        r.NegativePrompt,
+        r.Width,
+        r.Height,
+        r.Steps,
+        seed,
+        r.HasGuidanceScale ? r.GuidanceScale : null,
+        r.HasAlpha ? r.Alpha : null,
+        r.Mode switch
+        {
+            Protos.V1.GuidanceMode.Cfg => Core.Guidance.GuidanceMode.Cfg,
+            Protos.V1.GuidanceMode.Chats => Core.Guidance.GuidanceMode.Chats,
+            Protos.V1.GuidanceMode.ChatsFull => Core.Guidance.GuidanceMode.ChatsFull,
+            _ => null,
+        },
+        r.Scheduler switch
+        {
+            SchedulerType.Ddim => SchedulerKind.Ddim,
+            SchedulerType.EulerDiscrete => SchedulerKind.EulerDiscrete,
+            SchedulerType.DpmSolverMultistep => SchedulerKind.DpmSolverMultistep,
+            SchedulerType.FlowMatchEuler => SchedulerKind.FlowMatchEuler,
+            _ => null,
+        },
+        1);
+
+    private static string Describe(Protos.V1.GuidanceMode mode) => mode == Protos.V1.GuidanceMode.Unspecified ? "default" : mode.ToString();
+
+    private static async Task Write(string path, byte[] png, CancellationToken ct)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        await File.WriteAllBytesAsync(path, png, ct);
+        Console.WriteLine($"wrote {path}");
+    }
+}
