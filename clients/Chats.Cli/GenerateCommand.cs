@@ -46,7 +46,10 @@ internal static class GenerateCommand
                     r.Prompt = job.Prompt;
                     r.Seed = job.Seed;
                     var generated = await client.GenerateAsync(r, cancellationToken: ct);
-                    await Write(job.Path, generated.Images[0].Png.ToByteArray(), ct);
+                    foreach (var image in generated.Images)
+                    {
+                        await Write(ImagePaths.ForIndex(job.Path, image.Index), image.Png.ToByteArray(), ct);
+                    }
                 }
             }
             else
@@ -55,8 +58,10 @@ internal static class GenerateCommand
                 foreach (var job in jobs)
                 {
                     var input = ToInput(template, job.Prompt, job.Seed);
-                    var images = await local.GenerateAsync(input, ct);
-                    await Write(job.Path, images[0].Png, ct);
+                    foreach (var image in await local.GenerateAsync(input, ct))
+                    {
+                        await Write(ImagePaths.ForIndex(job.Path, image.Index), image.Png, ct);
+                    }
                 }
             }
 
@@ -113,7 +118,7 @@ internal static class GenerateCommand
             SchedulerType.FlowMatchEuler => SchedulerKind.FlowMatchEuler,
             _ => null,
         },
-        1);
+        r.NumImages);
 
     private static string Describe(Protos.V1.GuidanceMode mode) => mode == Protos.V1.GuidanceMode.Unspecified ? "default" : mode.ToString();
 

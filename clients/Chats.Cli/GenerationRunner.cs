@@ -15,9 +15,7 @@ internal static class GenerationRunner
         Directory.CreateDirectory(output.DirectoryName ?? ".");
         foreach (var image in result.Images)
         {
-            string path = image.Index == 0
-                ? output.FullName
-                : Path.Combine(output.DirectoryName ?? ".", $"{Path.GetFileNameWithoutExtension(output.Name)}_{image.Index}{output.Extension}");
+            string path = ImagePaths.ForIndex(output.FullName, image.Index);
             await File.WriteAllBytesAsync(path, image.Png.ToByteArray(), cancellationToken);
             Console.WriteLine($"wrote {path} ({image.Width}x{image.Height}, seed {image.Seed}, mode {result.Started.Mode}, arm {result.Arm})");
         }
