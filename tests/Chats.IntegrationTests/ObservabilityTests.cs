@@ -24,6 +24,26 @@ public sealed class ObservabilityTests(ChatsSystemFixture fixture)
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
     }
 
+    [Theory]
+    [InlineData("text-encoder", "chats.v1.TextEncoder")]
+    [InlineData("preferred", "chats.v1.Denoiser")]
+    [InlineData("decoder", "chats.v1.Decoder")]
+    [InlineData("sampler", "chats.v1.Sampler")]
+    public async Task ServerReflection_ListsTheServiceContract(string service, string contract)
+    {
+        using var channel = GrpcChannel.ForAddress(fixture.System.Services[service].Grpc);
+        var reflection = new Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(channel);
+        using var call = reflection.ServerReflectionInfo(cancellationToken: TestContext.Current.CancellationToken);
+
+        await call.RequestStream.WriteAsync(new Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = string.Empty }, TestContext.Current.CancellationToken);
+        await call.RequestStream.CompleteAsync();
+        Assert.True(await call.ResponseStream.MoveNext(TestContext.Current.CancellationToken));
+
+        var names = call.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToList();
+        Assert.Contains(contract, names);
+        Assert.Contains("grpc.health.v1.Health", names);
+    }
+
     [Fact]
     public async Task MetricsEndpoint_ExportsStepLatencyRequestsAndCacheCounters()
     {
