@@ -177,7 +177,7 @@ public sealed class PreferenceParquetReader : IPreferenceDataSource
     private Layout ResolveLayout(ParquetSchema schema)
     {
         var prompt = TopLevel(schema, PromptColumn);
-        if (prompt is not DataField promptField || promptField.ClrType != typeof(string) || promptField.IsArray)
+        if (prompt is not DataField promptField || !IsString(promptField) || promptField.IsArray)
         {
             throw WrongType(PromptColumn, prompt, "a string column");
         }
@@ -188,7 +188,7 @@ public sealed class PreferenceParquetReader : IPreferenceDataSource
         var metadata = new List<DataField>();
         foreach (var field in schema.Fields)
         {
-            if (field is DataField { IsArray: false, MaxRepetitionLevel: 0 } data && data.ClrType == typeof(string)
+            if (field is DataField data && IsString(data)
                 && data.Name is not (PromptColumn or ChosenColumn or RejectedColumn))
             {
                 if (data.Name == IdColumn)
@@ -210,17 +210,17 @@ public sealed class PreferenceParquetReader : IPreferenceDataSource
         var field = TopLevel(schema, name);
         switch (field)
         {
-            case DataField data when data.ClrType == typeof(byte[]) && !data.IsArray:
+            case DataField data when IsBinary(data):
                 return new ImageColumns(data, null);
             case StructField structure:
                 var bytes = structure.Fields.FirstOrDefault(f => f.Name == "bytes");
-                if (bytes is not DataField bytesField || bytesField.ClrType != typeof(byte[]) || bytesField.IsArray)
+                if (bytes is not DataField bytesField || !IsBinary(bytesField))
                 {
                     throw WrongType(name, field, "a binary column or a struct {bytes: binary, path: string}; the struct has no binary 'bytes' field");
                 }
 
                 var path = structure.Fields.FirstOrDefault(f => f.Name == "path") as DataField;
-                return new ImageColumns(bytesField, path is { IsArray: false } && path.ClrType == typeof(string) ? path : null);
+                return new ImageColumns(bytesField, path is not null && IsString(path) ? path : null);
             default:
                 throw WrongType(name, field, "a binary column or a struct {bytes: binary, path: string}");
         }
@@ -242,13 +242,26 @@ public sealed class PreferenceParquetReader : IPreferenceDataSource
     {
         string actual = field switch
         {
-            DataField d => $"{(d.IsArray ? "a list of " : string.Empty)}{d.ClrType.Name}",
+            DataField d => $"{(d.IsArray ? "a list of " : string.Empty)}{TypeName(d)}",
             StructField s => $"a struct {{{string.Join(", ", s.Fields.Select(f => f.Name))}}}",
             null => "missing",
             _ => field.SchemaType.ToString(),
         };
         return new PreferenceDataException(_path, null, name, $"wrong column type: expected {expected}, found {actual}");
     }
+
+    // Parquet.Net 6 reports UTF-8 columns as ReadOnlyMemory<char> and binary ones as byte[] or ReadOnlyMemory<byte>
+    // depending on how the file was written; both read through the string / byte[] ReadAsync overloads.
+    private static bool IsString(DataField field) =>
+        !field.IsArray && field.MaxRepetitionLevel == 0 && (field.ClrType == typeof(string) || field.ClrType == typeof(ReadOnlyMemory<char>));
+
+    private static bool IsBinary(DataField field) =>
+        !field.IsArray && field.MaxRepetitionLevel == 0 && (field.ClrType == typeof(byte[]) || field.ClrType == typeof(ReadOnlyMemory<byte>));
+
+    private static string TypeName(DataField field) =>
+        field.ClrType == typeof(string) || field.ClrType == typeof(ReadOnlyMemory<char>) ? "string"
+        : field.ClrType == typeof(byte[]) || field.ClrType == typeof(ReadOnlyMemory<byte>) ? "binary"
+        : field.ClrType.Name;
 
     private sealed record ImageColumns(DataField Bytes, DataField? Path);
 

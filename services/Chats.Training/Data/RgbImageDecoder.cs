@@ -38,8 +38,11 @@ public static class RgbImageDecoder
             throw new InvalidDataException("empty image data");
         }
 
-        using var decoded = SKBitmap.Decode(encoded)
+        using var data = SKData.CreateCopy(encoded);
+        using var codec = SKCodec.Create(data)
             ?? throw new InvalidDataException($"not a decodable image ({encoded.Length} bytes; expected PNG, JPEG, WebP or another format Skia reads)");
+        using var decoded = SKBitmap.Decode(codec)
+            ?? throw new InvalidDataException($"image data could not be decoded ({encoded.Length} bytes, {codec.EncodedFormat})");
         using var opaque = CompositeOnWhite(decoded);
         if (size is int target)
         {
