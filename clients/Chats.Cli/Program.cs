@@ -55,4 +55,5 @@ root.Subcommands.Add(GenerateCommand.Create());
 root.Subcommands.Add(ModelCommands.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(MemoryBenchmark.Create());
+root.Subcommands.Add(LabCommands.Create());
 return await root.Parse(args).InvokeAsync();
