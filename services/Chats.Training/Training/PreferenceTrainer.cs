@@ -148,6 +148,34 @@ public sealed class PreferenceTrainer : IDisposable
     }
 
     /// <summary>
+    /// The objective on <paramref name="batch"/> without updating anything: the mean loss over <paramref name="draws"/>
+    /// draws of (p_uncond, t, noise) from a fresh generator seeded with <paramref name="seed"/> (a fixed validation
+    /// loss; the trainer's own generator is not advanced).
+    /// </summary>
+    public float Evaluate(PreferenceBatch batch, long seed, int draws = 1)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentOutOfRangeException.ThrowIfLessThan(draws, 1);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var generator = new Generator((ulong)seed);
+        var policyLose = PolicyLose ?? PolicyWin;
+        double total = 0;
+        for (int i = 0; i < draws; i++)
+        {
+            var terms = _objective.Compute(
+                batch,
+                (z, t, c) => PolicyWin.forward(z, t, c),
+                (z, t, c) => policyLose.forward(z, t, c),
+                PreferenceObjective.UsesReference(Preference.Method) ? (z, t, c) => _reference.forward(z, t, c) : null,
+                generator);
+            total += terms.Loss.item<float>();
+        }
+
+        return (float)(total / draws);
+    }
+
+    /// <summary>
     /// Trains until <see cref="Step"/> reaches <paramref name="untilStep"/>; <paramref name="batches"/> gets the step
     /// index (so a resumed run asks for the batches the uninterrupted one would have used). <paramref name="progress"/>
     /// is called synchronously on this thread after each step.
