@@ -19,6 +19,9 @@ internal static class TinyModels
 
     public static UNet2DConditionModel UNet(long seed = 1)
     {
+        // One libtorch thread: on the 2 shared cores two threads contend and steps slow down ~50x; it also fixes the
+        // thread count that bit-identical resume relies on.
+        set_num_threads(1);
         manual_seed(seed);
         return new UNet2DConditionModel(UNet2DConditionConfig.Parse(UNetConfig));
     }
