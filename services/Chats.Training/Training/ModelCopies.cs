@@ -1,0 +1,34 @@
+using Chats.Core.Models.UNet2DCondition;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Chats.Training.Training;
+
+/// <summary>Helpers to copy and freeze models.</summary>
+internal static class ModelCopies
+{
+    /// <summary>A new UNet with the same config and a copy (not a view) of <paramref name="source"/>'s weights.</summary>
+    public static UNet2DConditionModel Copy(UNet2DConditionModel source)
+    {
+        var copy = new UNet2DConditionModel(source.Config);
+        var from = source.state_dict();
+        using (no_grad())
+        {
+            foreach (var (name, tensor) in copy.state_dict())
+            {
+                tensor.copy_(from[name]);
+            }
+        }
+
+        return copy;
+    }
+
+    public static void ClipGradients(IReadOnlyList<Parameter> parameters, double? maxNorm)
+    {
+        if (maxNorm is double norm)
+        {
+            nn.utils.clip_grad_norm_(parameters, norm);
+        }
+    }
+}

@@ -1,0 +1,225 @@
+using Chats.Core.Models.UNet2DCondition;
+using Chats.Training.Diffusion;
+using Chats.Training.Losses;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Chats.Training.Training;
+
+/// <summary>
+/// Fine-tunes from a frozen reference UNet θ_ref on preference pairs with CHATS (θ+ and θ−, both starting as copies
+/// of θ_ref), Diffusion-DPO (one θ) or a Table 4 variant. One AdamW optimiser holds all trained parameters (θ+ and θ−
+/// together for CHATS) and gradients are clipped jointly. Each step runs in its own DisposeScope on the calling
+/// thread with gradients enabled; the reference is evaluated under <c>no_grad</c> and never updated.
+/// </summary>
+/// <remarks>
+/// The trainer owns θ+ / θ− (or θ), its optimiser and generator; the reference and the null conditioning stay the
+/// caller's. Not thread-safe: drive it from one thread.
+/// </remarks>
+public sealed class PreferenceTrainer : IDisposable
+{
+    /// <summary>The <see cref="TrainerState.Trainer"/> tag.</summary>
+    public const string TrainerName = "preference";
+
+    private readonly UNet2DConditionModel _reference;
+    private readonly PreferenceObjective _objective;
+    private readonly List<Parameter> _parameters;
+    private readonly AdamW _optimizer;
+    private readonly Generator _generator;
+
+    /// <summary>Creates a trainer whose trained model(s) start as copies of <paramref name="reference"/>.</summary>
+    /// <param name="reference">θ_ref (kept frozen; put in eval mode).</param>
+    /// <param name="noising">The forward process (diffusion ε / v, or rectified flow).</param>
+    /// <param name="options">Optimiser and seed.</param>
+    /// <param name="preference">The objective; default CHATS, β 1000, p_uncond 0.5.</param>
+    /// <param name="nullConditioning">Null conditioning for the dispreferred side; null means zeros (see <see cref="PreferenceObjective"/>).</param>
+    public PreferenceTrainer(UNet2DConditionModel reference, INoisingProcess noising, TrainerOptions options, PreferenceOptions? preference = null, Tensor? nullConditioning = null)
+        : this(reference, noising, options, preference ?? new PreferenceOptions(), nullConditioning, loaded: null)
+    {
+    }
+
+    private PreferenceTrainer(UNet2DConditionModel reference, INoisingProcess noising, TrainerOptions options, PreferenceOptions preference, Tensor? nullConditioning, (UNet2DConditionModel Win, UNet2DConditionModel? Lose)? loaded)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(noising);
+        ArgumentNullException.ThrowIfNull(options);
+        _reference = reference;
+        _reference.eval();
+        Options = options;
+        Preference = preference;
+        _objective = new PreferenceObjective(preference.Method, noising, preference.Beta, preference.PUncond, nullConditioning);
+        bool two = PreferenceObjective.UsesTwoModels(preference.Method);
+
+        PolicyWin = loaded?.Win ?? ModelCopies.Copy(reference);
+        PolicyLose = two ? loaded?.Lose ?? ModelCopies.Copy(reference) : null;
+        PolicyWin.train();
+        PolicyLose?.train();
+        _parameters = [.. PolicyWin.parameters()];
+        if (PolicyLose is not null)
+        {
+            _parameters.AddRange(PolicyLose.parameters());
+        }
+
+        _optimizer = optim.AdamW(_parameters, options.LearningRate, options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, options.WeightDecay);
+        _generator = new Generator((ulong)options.Seed);
+    }
+
+    /// <summary>θ+ for CHATS methods, θ otherwise.</summary>
+    public UNet2DConditionModel PolicyWin { get; }
+
+    /// <summary>θ− for CHATS methods; null for one-model methods.</summary>
+    public UNet2DConditionModel? PolicyLose { get; }
+
+    /// <summary>The frozen reference θ_ref.</summary>
+    public UNet2DConditionModel Reference => _reference;
+
+    /// <summary>Optimiser settings.</summary>
+    public TrainerOptions Options { get; }
+
+    /// <summary>The objective settings.</summary>
+    public PreferenceOptions Preference { get; }
+
+    /// <summary>The forward process.</summary>
+    public INoisingProcess Noising => _objective.Noising;
+
+    /// <summary>Optimiser steps done.</summary>
+    public int Step { get; private set; }
+
+    /// <summary>
+    /// Continues a run saved by <see cref="SaveCheckpoint"/>: trained UNets, AdamW state, generator state and step are
+    /// restored, so the continued run matches the uninterrupted one (same thread count, same batches).
+    /// </summary>
+    /// <param name="folder">The checkpoint folder.</param>
+    /// <param name="reference">The same θ_ref the run started from (not stored in the checkpoint).</param>
+    /// <param name="nullConditioning">The same null conditioning as the original run (null: zeros).</param>
+    /// <exception cref="InvalidDataException">The folder is not a preference-trainer checkpoint.</exception>
+    public static PreferenceTrainer Resume(string folder, UNet2DConditionModel reference, Tensor? nullConditioning = null)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        var state = TrainingCheckpoint.ReadState(folder);
+        if (state.Trainer != TrainerName || state.Preference is null)
+        {
+            throw new InvalidDataException($"{folder}: not a {TrainerName} checkpoint (trainer '{state.Trainer}')");
+        }
+
+        bool two = PreferenceObjective.UsesTwoModels(state.Preference.Method);
+        var win = UNet2DConditionModel.Load(Path.Combine(folder, two ? TrainingCheckpoint.UNetWin : TrainingCheckpoint.UNet));
+        var lose = two ? UNet2DConditionModel.Load(Path.Combine(folder, TrainingCheckpoint.UNetLose)) : null;
+        var trainer = new PreferenceTrainer(reference, state.Noising.Create(), state.Options, state.Preference, nullConditioning, (win, lose));
+        try
+        {
+            if (state.HasOptimizerState)
+            {
+                trainer._optimizer.load_state_dict(Path.Combine(folder, TrainingCheckpoint.OptimizerFileName));
+            }
+
+            TrainingCheckpoint.RestoreGeneratorState(trainer._generator, state.GeneratorState);
+            trainer.Step = state.Step;
+            return trainer;
+        }
+        catch
+        {
+            trainer.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>One optimiser step on <paramref name="batch"/>; returns the loss.</summary>
+    public float TrainStep(PreferenceBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        using var scope = NewDisposeScope();
+        using var grad = enable_grad();
+        manual_seed(Options.Seed + Step);
+        _optimizer.zero_grad();
+        var policyLose = PolicyLose ?? PolicyWin;
+        var terms = _objective.Compute(
+            batch,
+            (z, t, c) => PolicyWin.forward(z, t, c),
+            (z, t, c) => policyLose.forward(z, t, c),
+            PreferenceObjective.UsesReference(Preference.Method) ? (z, t, c) => _reference.forward(z, t, c) : null,
+            _generator);
+        terms.Loss.backward();
+        ModelCopies.ClipGradients(_parameters, Options.MaxGradNorm);
+        _optimizer.step();
+        Step++;
+        return terms.Loss.item<float>();
+    }
+
+    /// <summary>
+    /// The objective on <paramref name="batch"/> without updating anything: the mean loss over <paramref name="draws"/>
+    /// draws of (p_uncond, t, noise) from a fresh generator seeded with <paramref name="seed"/> (a fixed validation
+    /// loss; the trainer's own generator is not advanced).
+    /// </summary>
+    public float Evaluate(PreferenceBatch batch, long seed, int draws = 1)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentOutOfRangeException.ThrowIfLessThan(draws, 1);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var generator = new Generator((ulong)seed);
+        var policyLose = PolicyLose ?? PolicyWin;
+        double total = 0;
+        for (int i = 0; i < draws; i++)
+        {
+            var terms = _objective.Compute(
+                batch,
+                (z, t, c) => PolicyWin.forward(z, t, c),
+                (z, t, c) => policyLose.forward(z, t, c),
+                PreferenceObjective.UsesReference(Preference.Method) ? (z, t, c) => _reference.forward(z, t, c) : null,
+                generator);
+            total += terms.Loss.item<float>();
+        }
+
+        return (float)(total / draws);
+    }
+
+    /// <summary>
+    /// Trains until <see cref="Step"/> reaches <paramref name="untilStep"/>; <paramref name="batches"/> gets the step
+    /// index (so a resumed run asks for the batches the uninterrupted one would have used). <paramref name="progress"/>
+    /// is called synchronously on this thread after each step.
+    /// </summary>
+    public void Train(Func<int, PreferenceBatch> batches, int untilStep, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        TrainingLoop.Run(() => Step, () => TrainStep(batches(Step)), untilStep, progress, cancellationToken);
+    }
+
+    /// <summary>Writes the checkpoint folder described by <see cref="TrainingCheckpoint"/>.</summary>
+    public void SaveCheckpoint(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        if (PolicyLose is not null)
+        {
+            PolicyWin.Save(Path.Combine(folder, TrainingCheckpoint.UNetWin));
+            PolicyLose.Save(Path.Combine(folder, TrainingCheckpoint.UNetLose));
+        }
+        else
+        {
+            PolicyWin.Save(Path.Combine(folder, TrainingCheckpoint.UNet));
+        }
+
+        _optimizer.save_state_dict(Path.Combine(folder, TrainingCheckpoint.OptimizerFileName));
+        TrainingCheckpoint.WriteState(folder, new TrainerState
+        {
+            Trainer = TrainerName,
+            Step = Step,
+            Seed = Options.Seed,
+            GeneratorState = TrainingCheckpoint.EncodeGeneratorState(_generator),
+            Options = Options,
+            Noising = NoisingState.From(Noising),
+            Preference = Preference,
+            HasOptimizerState = true,
+        });
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _generator.Dispose();
+        PolicyWin.Dispose();
+        PolicyLose?.Dispose();
+    }
+}

@@ -1,0 +1,122 @@
+using Chats.Training.Diffusion;
+using Chats.Training.Losses;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Chats.Training.Tests.Losses;
+
+public sealed class PreferenceObjectiveTests
+{
+    /// <summary>Records what each denoiser was called with; predicts zeros.</summary>
+    private sealed class Recorder
+    {
+        public List<(string Model, float[] Noisy, float[] Conditioning)> Calls { get; } = [];
+
+        public Denoiser For(string name) => (noisy, timestep, conditioning) =>
+        {
+            Calls.Add((name, noisy.data<float>().ToArray(), conditioning.data<float>().ToArray()));
+            return zeros_like(noisy);
+        };
+
+        public float[] Conditioning(string model, int call) => Calls.Where(c => c.Model == model).ElementAt(call).Conditioning;
+    }
+
+    private static PreferenceBatch Batch(bool sameImages = false)
+    {
+        var xw = tensor(new float[] { 1, 2, 3, 4 }).reshape(2, 1, 1, 2);
+        var xl = sameImages ? xw.clone() : tensor(new float[] { -1, 0, 1, 0 }).reshape(2, 1, 1, 2);
+        var c = tensor(new float[] { 1, 2, 3, 4, 5, 6, 7, 8 }).reshape(2, 2, 2);
+        return new PreferenceBatch(xw, xl, c);
+    }
+
+    [Theory]
+    [InlineData(1.0, true)]
+    [InlineData(0.0, false)]
+    public void Chats_PUncond_DecidesTheDispreferredConditioning(double pUncond, bool expectNull)
+    {
+        var batch = Batch();
+        var rec = new Recorder();
+        var objective = new PreferenceObjective(PreferenceMethod.Chats, new DiffusionNoising(), beta: 10, pUncond: pUncond);
+        using var g = new Generator(5);
+        var terms = objective.Compute(batch, rec.For("win"), rec.For("lose"), rec.For("ref"), g);
+
+        float[] c = batch.Conditioning.data<float>().ToArray();
+        float[] expectedLose = expectNull ? new float[c.Length] : c;
+        Assert.Equal(expectNull, terms.UsedNullConditioning);
+        Assert.Equal(c, rec.Conditioning("win", 0));
+        Assert.Equal(c, rec.Conditioning("ref", 0));              // reference on the preferred side: c
+        Assert.Equal(expectedLose, rec.Conditioning("lose", 0));  // θ− sees c_l
+        Assert.Equal(expectedLose, rec.Conditioning("ref", 1));   // and so does the reference on the l side
+    }
+
+    [Fact]
+    public void Chats_NullConditioningOption_UsesTheEmptyPromptEmbedding()
+    {
+        var batch = Batch();
+        var rec = new Recorder();
+        using var empty = tensor(new float[] { 9, 8, 7, 6 }).reshape(1, 2, 2);
+        var objective = new PreferenceObjective(PreferenceMethod.Chats, new DiffusionNoising(), pUncond: 1, nullConditioning: empty);
+        using var g = new Generator(5);
+        objective.Compute(batch, rec.For("win"), rec.For("lose"), rec.For("ref"), g);
+        float[] expected = [9, 8, 7, 6, 9, 8, 7, 6];
+        Assert.Equal(expected, rec.Conditioning("lose", 0));
+        Assert.Equal(expected, rec.Conditioning("ref", 1));
+    }
+
+    [Theory]
+    [InlineData(PreferenceMethod.DiffusionDpo)]
+    [InlineData(PreferenceMethod.FineTuneAll)]
+    public void OneModelMethods_NeverUseNullConditioning(PreferenceMethod method)
+    {
+        var batch = Batch();
+        var rec = new Recorder();
+        var objective = new PreferenceObjective(method, new DiffusionNoising(), pUncond: 1);
+        using var g = new Generator(5);
+        var terms = objective.Compute(batch, rec.For("theta"), rec.For("theta"), rec.For("ref"), g);
+        Assert.False(terms.UsedNullConditioning);
+        Assert.All(rec.Calls, call => Assert.Equal(batch.Conditioning.data<float>().ToArray(), call.Conditioning));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Chats_SameTimestepAndNoiseForBothImagesOfAPair(bool flow)
+    {
+        // With x_w = x_l, identical t and ε give identical z_t on both sides.
+        var batch = Batch(sameImages: true);
+        var rec = new Recorder();
+        INoisingProcess noising = flow ? new FlowMatchingNoising() : new DiffusionNoising();
+        var objective = new PreferenceObjective(PreferenceMethod.Chats, noising, pUncond: 0);
+        using var g = new Generator(11);
+        objective.Compute(batch, rec.For("win"), rec.For("lose"), rec.For("ref"), g);
+        Assert.Equal(rec.Calls[0].Noisy, rec.Calls[1].Noisy);
+    }
+
+    [Fact]
+    public void Chats_ZeroPredictions_LossFromHandComputedMses()
+    {
+        // A zero prediction makes mse = mean(target²) for every model, so the CHATS inner term is 0 and the loss log 2;
+        // DPO likewise; without reference the inner term is mse_w + mse_l of the flow targets ε − x.
+        var batch = Batch();
+        var rec = new Recorder();
+        using var g = new Generator(1);
+        var chats = new PreferenceObjective(PreferenceMethod.Chats, new FlowMatchingNoising(), beta: 1);
+        Assert.Equal(Math.Log(2), chats.Compute(batch, rec.For("w"), rec.For("l"), rec.For("r"), g).Loss.item<float>(), 1e-6);
+
+        using var g2 = new Generator(1);
+        var noRef = new PreferenceObjective(PreferenceMethod.ChatsWithoutReference, new FlowMatchingNoising(), beta: 1e-3);
+        var terms = noRef.Compute(batch, rec.For("w"), rec.For("l"), null, g2);
+        double expected = (terms.MseWinPolicy + terms.MseLosePolicy!).data<float>().Select(v => Math.Log(1 + Math.Exp(1e-3 * v))).Average();
+        Assert.Equal(expected, terms.Loss.item<float>(), 1e-6);
+        Assert.Null(terms.MseWinRef);
+    }
+
+    [Fact]
+    public void Chats_WithoutReferenceModel_Throws()
+    {
+        var rec = new Recorder();
+        var objective = new PreferenceObjective(PreferenceMethod.Chats, new DiffusionNoising());
+        using var g = new Generator(1);
+        Assert.Throws<ArgumentException>(() => objective.Compute(Batch(), rec.For("w"), rec.For("l"), null, g));
+    }
+}
