@@ -56,4 +56,5 @@ root.Subcommands.Add(ModelCommands.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(MemoryBenchmark.Create());
 root.Subcommands.Add(LabCommands.Create());
+root.Subcommands.Add(TrainCommands.Create());
 return await root.Parse(args).InvokeAsync();

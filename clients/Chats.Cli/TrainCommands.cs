@@ -1,0 +1,70 @@
+using System.CommandLine;
+using Chats.Training.Runs;
+
+namespace Chats.Cli;
+
+/// <summary><c>chats train …</c>: fine-tune pipelines (preference training).</summary>
+internal static class TrainCommands
+{
+    public static Command Create()
+    {
+        var train = new Command("train", "Fine-tune a pipeline.");
+        train.Subcommands.Add(Preference());
+        return train;
+    }
+
+    private static Command Preference()
+    {
+        var command = new Command(
+            "preference",
+            "Fine-tune a reference pipeline on preference pairs (CHATS, Diffusion-DPO or a Table 4 variant); writes a checkpoint and a complete pipeline folder, and resumes from it.");
+        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "Reference pipeline folder (diffusers layout; its unet, or unet_win, is the reference).", Required = true };
+        var data = new Option<string>("--data") { Description = "Preference data: a folder with pairs.jsonl, or a .parquet file (docs/preference-data.md).", Required = true };
+        var method = new Option<string>("--method") { Description = "Objective.", DefaultValueFactory = _ => "chats" };
+        method.AcceptOnlyFromAmong([.. PreferenceMethodNames.All]);
+        var steps = new Option<int>("--steps") { Description = "Optimiser step to end at (counting steps before a resume).", DefaultValueFactory = _ => 1000 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Pairs per step.", DefaultValueFactory = _ => 1 };
+        var learningRate = new Option<double>("--lr") { Description = "AdamW learning rate.", DefaultValueFactory = _ => 1e-5 };
+        var beta = new Option<double>("--beta") { Description = "β of the preference loss.", DefaultValueFactory = _ => 1000 };
+        var pUncond = new Option<double>("--p-uncond") { Description = "Probability of the null conditioning on the dispreferred side (CHATS).", DefaultValueFactory = _ => 0.5 };
+        var nullConditioning = new Option<string>("--null-conditioning") { Description = "Null conditioning: zeros or empty-prompt.", DefaultValueFactory = _ => "zeros" };
+        nullConditioning.AcceptOnlyFromAmong("zeros", "empty-prompt");
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write checkpoint and pipeline every this many steps (and at the end).", DefaultValueFactory = _ => 500 };
+        var resolution = new Option<int?>("--resolution") { Description = "Training image side (default: the model's native size)." };
+        var seed = new Option<long>("--seed") { Description = "Seed of the noise draws and the data shuffle.", DefaultValueFactory = _ => 0 };
+        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Output folder (checkpoint + pipeline); an existing checkpoint there is resumed.", Required = true };
+        Option[] all = [model, data, method, steps, batchSize, learningRate, beta, pUncond, nullConditioning, checkpointEvery, resolution, seed, output];
+        foreach (var option in all)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (result, ct) =>
+        {
+            var options = new PreferenceRunOptions
+            {
+                ReferenceModel = result.GetValue(model)!.FullName,
+                Data = Path.GetFullPath(result.GetValue(data)!),
+                Output = result.GetValue(output)!.FullName,
+                Method = PreferenceMethodNames.Parse(result.GetValue(method)!),
+                Steps = result.GetValue(steps),
+                BatchSize = result.GetValue(batchSize),
+                LearningRate = result.GetValue(learningRate),
+                Beta = result.GetValue(beta),
+                PUncond = result.GetValue(pUncond),
+                NullConditioning = result.GetValue(nullConditioning) == "empty-prompt" ? NullConditioningKind.EmptyPrompt : NullConditioningKind.Zeros,
+                CheckpointEvery = result.GetValue(checkpointEvery),
+                Resolution = result.GetValue(resolution),
+                Seed = result.GetValue(seed),
+            };
+            Console.Error.WriteLine($"encoding preference pairs from {options.Data} ...");
+            var bar = new TrainingProgressBar(Console.Error);
+            var run = await PreferenceRun.RunAsync(options, bar, ct);
+            bar.Finish();
+            string resumed = run.StartStep > 0 ? $" (resumed from step {run.StartStep})" : string.Empty;
+            Console.WriteLine($"trained {PreferenceMethodNames.Name(options.Method)} to step {run.Step} on {run.Pairs} pairs{resumed}; pipeline: {run.Output}");
+            return 0;
+        });
+        return command;
+    }
+}

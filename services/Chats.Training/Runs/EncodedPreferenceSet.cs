@@ -1,0 +1,165 @@
+using Chats.Core.Inference;
+using Chats.Core.Models.Vae;
+using Chats.Core.Tensors;
+using Chats.Training.Data;
+using Chats.Training.Losses;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Chats.Training.Runs;
+
+/// <summary>
+/// Every preference pair encoded once: scaled VAE latents of both images and the prompt's text-encoder hidden
+/// states (one tensor per distinct prompt), held on the CPU for the whole run; batches are drawn from it by step.
+/// </summary>
+/// <remarks>
+/// Latents are the mean of the VAE's latent distribution (the first half of the moments' channels), shifted by
+/// <c>shift_factor</c> when the VAE has one and multiplied by <c>scaling_factor</c>. The diffusers training scripts
+/// draw <c>latent_dist.sample()</c> each step; the mean is used here so that encoding is deterministic and can be
+/// done once (the VAE's posterior is narrow, so the two differ little).
+/// </remarks>
+internal sealed class EncodedPreferenceSet : IDisposable
+{
+    private readonly List<(Tensor Win, Tensor Lose, int Prompt)> _pairs = [];
+    private readonly List<Tensor> _conditioning = [];
+    private readonly long _seed;
+    private int[]? _order;
+    private int _orderEpoch = -1;
+
+    private EncodedPreferenceSet(long seed)
+    {
+        _seed = seed;
+    }
+
+    public int Count => _pairs.Count;
+
+    public static async Task<EncodedPreferenceSet> EncodeAsync(
+        IPreferenceDataSource source, AutoencoderKL vae, ITextConditioningModel text, long seed, CancellationToken cancellationToken)
+    {
+        var set = new EncodedPreferenceSet(seed);
+        try
+        {
+            var promptIndex = new Dictionary<string, int>(StringComparer.Ordinal);
+            var prompts = new List<string>();
+            await foreach (var pair in source.ReadAsync(cancellationToken))
+            {
+                if (!promptIndex.TryGetValue(pair.Prompt, out int p))
+                {
+                    p = prompts.Count;
+                    promptIndex.Add(pair.Prompt, p);
+                    prompts.Add(pair.Prompt);
+                }
+
+                var (win, lose) = EncodeImages(vae, pair.Chosen, pair.Rejected);
+                set._pairs.Add((win, lose, p));
+            }
+
+            if (set._pairs.Count == 0)
+            {
+                throw new InvalidDataException("the preference data holds no pairs");
+            }
+
+            const int chunk = 16;
+            for (int i = 0; i < prompts.Count; i += chunk)
+            {
+                var encoded = await text.EncodeAsync(prompts.GetRange(i, Math.Min(chunk, prompts.Count - i)), cancellationToken);
+                set._conditioning.AddRange(encoded.Select(e => TorchTensorCodec.FromHost(e.HiddenStates)));
+            }
+
+            return set;
+        }
+        catch
+        {
+            set.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The pairs of optimiser step <paramref name="step"/>: positions step·B … step·B + B − 1 of the sequence of per-epoch shuffles.</summary>
+    public PreferenceBatch Batch(int step, int batchSize)
+    {
+        using var scope = NewDisposeScope();
+        var wins = new Tensor[batchSize];
+        var loses = new Tensor[batchSize];
+        var conditioning = new Tensor[batchSize];
+        for (int i = 0; i < batchSize; i++)
+        {
+            long k = ((long)step * batchSize) + i;
+            var (win, lose, prompt) = _pairs[Order((int)(k / _pairs.Count))[(int)(k % _pairs.Count)]];
+            wins[i] = win;
+            loses[i] = lose;
+            conditioning[i] = _conditioning[prompt];
+        }
+
+        var batch = new PreferenceBatch(stack(wins), stack(loses), stack(conditioning));
+        batch.LatentWin.MoveToOuterDisposeScope();
+        batch.LatentLose.MoveToOuterDisposeScope();
+        batch.Conditioning.MoveToOuterDisposeScope();
+        return batch;
+    }
+
+    public void Dispose()
+    {
+        foreach (var (win, lose, _) in _pairs)
+        {
+            win.Dispose();
+            lose.Dispose();
+        }
+
+        _conditioning.ForEach(c => c.Dispose());
+        _pairs.Clear();
+        _conditioning.Clear();
+    }
+
+    // A Fisher–Yates shuffle per epoch, seeded by (seed, epoch): the same step always gets the same pairs, so a resumed
+    // run sees what the uninterrupted one would have.
+    private int[] Order(int epoch)
+    {
+        if (_orderEpoch != epoch || _order is null)
+        {
+            var order = Enumerable.Range(0, _pairs.Count).ToArray();
+            var random = new Random(unchecked((int)((_seed * 1_000_003L) + epoch)));
+            for (int i = order.Length - 1; i > 0; i--)
+            {
+                int j = random.Next(i + 1);
+                (order[i], order[j]) = (order[j], order[i]);
+            }
+
+            _order = order;
+            _orderEpoch = epoch;
+        }
+
+        return _order;
+    }
+
+    private static (Tensor Win, Tensor Lose) EncodeImages(AutoencoderKL vae, RgbImage chosen, RgbImage rejected)
+    {
+        if (chosen.Width != rejected.Width || chosen.Height != rejected.Height)
+        {
+            throw new InvalidDataException($"chosen ({chosen.Width}x{chosen.Height}) and rejected ({rejected.Width}x{rejected.Height}) images differ in size");
+        }
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var pixels = stack([Pixels(chosen), Pixels(rejected)]);
+        var moments = vae.encode(pixels);
+        long channels = vae.Config.LatentChannels;
+        var mean = moments.narrow(1, 0, channels);
+        if (vae.Config.ShiftFactor is double shift)
+        {
+            mean = mean - shift;
+        }
+
+        var latents = mean * vae.Config.ScalingFactor;
+        var win = latents[0].contiguous().MoveToOuterDisposeScope();
+        var lose = latents[1].contiguous().MoveToOuterDisposeScope();
+        return (win, lose);
+    }
+
+    // (3, H, W) in [-1, 1], as the diffusers training scripts normalise (ToTensor, then Normalize([0.5], [0.5])).
+    private static Tensor Pixels(RgbImage image)
+    {
+        var bytes = tensor(image.Rgb, dtype: uint8).reshape(image.Height, image.Width, 3);
+        return (bytes.permute(2, 0, 1).to(float32) / 127.5f) - 1f;
+    }
+}

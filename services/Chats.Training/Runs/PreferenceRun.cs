@@ -1,0 +1,195 @@
+using System.Diagnostics;
+using Chats.Core.Inference;
+using Chats.Core.Loading;
+using Chats.Core.Models.UNet2DCondition;
+using Chats.Core.Models.Vae;
+using Chats.Core.Schedulers;
+using Chats.Core.Tensors;
+using Chats.Training.Data;
+using Chats.Training.Diffusion;
+using Chats.Training.Losses;
+using Chats.Training.Training;
+using static TorchSharp.torch;
+
+namespace Chats.Training.Runs;
+
+/// <summary>
+/// Fine-tunes a reference pipeline on preference pairs (CHATS, Diffusion-DPO or a Table 4 variant) end to end:
+/// encodes the pairs once (<see cref="EncodedPreferenceSet"/>), trains a <see cref="PreferenceTrainer"/> over the
+/// reference UNet, and at every checkpoint and at the end writes into <see cref="PreferenceRunOptions.Output"/> both
+/// the trainer checkpoint and a complete pipeline in the diffusers layout (loadable by <c>chats generate --model</c>).
+/// A folder that already holds a checkpoint is resumed and trained on to <see cref="PreferenceRunOptions.Steps"/>.
+/// </summary>
+/// <remarks>
+/// SD1.5-style UNets only: a UNet with SDXL's <c>text_time</c> additional conditioning (pooled text embeddings and
+/// time ids) is refused. Runs on the CPU in fp32. Training runs on the calling thread after the data is encoded.
+/// </remarks>
+public static class PreferenceRun
+{
+    /// <summary>Runs (or resumes) the fine-tuning described by <paramref name="options"/>.</summary>
+    /// <exception cref="NotSupportedException">The reference UNet needs SDXL's text_time conditioning.</exception>
+    /// <exception cref="InvalidDataException">The reference folder, the data or an existing checkpoint in the output folder is unusable.</exception>
+    public static async Task<PreferenceRunResult> RunAsync(
+        PreferenceRunOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
+        var reference = DiffusersPipelineFolder.Open(options.ReferenceModel);
+        string output = Path.GetFullPath(options.Output);
+        if (string.Equals(output.TrimEnd(Path.DirectorySeparatorChar), reference.Root.TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"{output}: the output folder must differ from the reference pipeline folder", nameof(options));
+        }
+
+        string unetComponent = reference.FirstComponent(TrainingCheckpoint.UNet, TrainingCheckpoint.UNetWin)
+            ?? throw new InvalidDataException($"{reference.Root}: the reference pipeline has no unet or unet_win");
+
+        using var referenceUNet = UNet2DConditionModel.Load(reference.ComponentPath(unetComponent));
+        if (referenceUNet.Config.AdditionEmbedType is string addition)
+        {
+            throw new NotSupportedException(
+                $"{reference.Root}/{unetComponent}: addition_embed_type '{addition}' (SDXL pooled text embeddings and time ids) is not supported by preference training yet; use an SD1.5-style pipeline");
+        }
+
+        bool resume = File.Exists(Path.Combine(output, TrainingCheckpoint.StateFileName));
+        if (resume)
+        {
+            CheckResumable(output, options);
+        }
+
+        using var data = await EncodeAsync(reference, options, referenceUNet, cancellationToken).ConfigureAwait(false);
+        using var nullConditioning = data.NullConditioning;
+        using var trainer = resume
+            ? PreferenceTrainer.Resume(output, referenceUNet, nullConditioning)
+            : new PreferenceTrainer(
+                referenceUNet,
+                Noising(reference),
+                new TrainerOptions { LearningRate = options.LearningRate, Seed = options.Seed },
+                new PreferenceOptions { Method = options.Method, Beta = options.Beta, PUncond = options.PUncond },
+                nullConditioning);
+
+        int start = trainer.Step;
+        float? lastLoss = null;
+        var clock = Stopwatch.StartNew();
+        PreferenceBatch? batch = null;
+        try
+        {
+            while (trainer.Step < options.Steps)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                DisposeBatch(batch);
+                batch = data.Set.Batch(trainer.Step, options.BatchSize);
+                lastLoss = trainer.TrainStep(batch);
+                double rate = (trainer.Step - start) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                var eta = TimeSpan.FromSeconds(Math.Min((options.Steps - trainer.Step) / Math.Max(rate, 1e-9), 1e9));
+                progress?.Report(new TrainingProgress(trainer.Step, options.Steps, lastLoss.Value, rate, eta));
+                if (trainer.Step % options.CheckpointEvery == 0 && trainer.Step < options.Steps)
+                {
+                    Save(trainer, reference, output);
+                }
+            }
+        }
+        finally
+        {
+            DisposeBatch(batch);
+        }
+
+        Save(trainer, reference, output);
+        return new PreferenceRunResult(output, start, trainer.Step, data.Set.Count, lastLoss);
+    }
+
+    private static void Validate(PreferenceRunOptions options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.ReferenceModel, nameof(options));
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Data, nameof(options));
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Output, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchSize, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Steps, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.CheckpointEvery, nameof(options));
+        if (options.PUncond is < 0 or > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.PUncond, "PUncond must be in [0, 1]");
+        }
+
+        if (options.Resolution is int r)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(r, nameof(options));
+        }
+    }
+
+    // The checkpoint carries the objective and optimiser settings; a different method in the options would silently
+    // be ignored by PreferenceTrainer.Resume, so it is refused.
+    private static void CheckResumable(string output, PreferenceRunOptions options)
+    {
+        var state = TrainingCheckpoint.ReadState(output);
+        if (state.Trainer != PreferenceTrainer.TrainerName || state.Preference is null)
+        {
+            throw new InvalidDataException($"{output}: holds a '{state.Trainer}' checkpoint, not a preference run; choose another output folder");
+        }
+
+        if (state.Preference.Method != options.Method)
+        {
+            throw new InvalidDataException(
+                $"{output}: the checkpoint was trained with method {PreferenceMethodNames.Name(state.Preference.Method)}, not {PreferenceMethodNames.Name(options.Method)}; choose another output folder");
+        }
+    }
+
+    private static INoisingProcess Noising(DiffusersPipelineFolder reference)
+    {
+        string path = Path.Combine(reference.Root, "scheduler", "scheduler_config.json");
+        var config = File.Exists(path) ? SchedulerConfig.Load(path) : SchedulerConfig.StableDiffusionDefaults;
+        return config.PredictionType == PredictionType.FlowVelocity
+            ? new FlowMatchingNoising(config.NumTrainTimesteps)
+            : new DiffusionNoising(config);
+    }
+
+    private static async Task<EncodedData> EncodeAsync(
+        DiffusersPipelineFolder reference, PreferenceRunOptions options, UNet2DConditionModel unet, CancellationToken cancellationToken)
+    {
+        using var vae = AutoencoderKL.Load(reference.ComponentPath("vae"));
+        int resolution = options.Resolution
+            ?? (unet.Config.SampleSize is int s ? s * vae.SpatialFactor : (int?)null)
+            ?? vae.Config.SampleSize
+            ?? throw new InvalidDataException($"{reference.Root}: neither the UNet nor the VAE config gives sample_size; set a resolution");
+        IPreferenceDataSource source = File.Exists(options.Data) && options.Data.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)
+            ? new PreferenceParquetReader(options.Data, resolution)
+            : new PreferenceFolderReader(options.Data, resolution);
+
+        using var text = ClipTextConditioningModel.Load(reference.Root);
+        var set = await EncodedPreferenceSet.EncodeAsync(source, vae, text, options.Seed, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            Tensor? nullConditioning = null;
+            if (options.NullConditioning == NullConditioningKind.EmptyPrompt)
+            {
+                var empty = await text.EncodeAsync([string.Empty], cancellationToken).ConfigureAwait(false);
+                nullConditioning = TorchTensorCodec.FromHost(empty[0].HiddenStates);
+            }
+
+            return new EncodedData(set, nullConditioning);
+        }
+        catch
+        {
+            set.Dispose();
+            throw;
+        }
+    }
+
+    private static void Save(PreferenceTrainer trainer, DiffusersPipelineFolder reference, string output)
+    {
+        PipelineOutputFolder.Write(reference, output, trainer.PolicyLose is not null);
+        trainer.SaveCheckpoint(output);
+    }
+
+    private static void DisposeBatch(PreferenceBatch? batch)
+    {
+        batch?.LatentWin.Dispose();
+        batch?.LatentLose.Dispose();
+        batch?.Conditioning.Dispose();
+    }
+
+    private sealed record EncodedData(EncodedPreferenceSet Set, Tensor? NullConditioning) : IDisposable
+    {
+        public void Dispose() => Set.Dispose();
+    }
+}

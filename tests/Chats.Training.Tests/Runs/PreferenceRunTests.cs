@@ -1,0 +1,140 @@
+using System.Text.Json;
+using Chats.Core.Guidance;
+using Chats.Core.Inference;
+using Chats.Core.Loading;
+using Chats.Core.Models.UNet2DCondition;
+using Chats.Core.Sampling;
+using Chats.Training.Data;
+using Chats.Training.Losses;
+using Chats.Training.Runs;
+using Chats.Training.Shapes;
+using Chats.Training.Tests.Data;
+using Chats.Training.Tests.Training;
+using Chats.Training.Training;
+using static TorchSharp.torch;
+
+namespace Chats.Training.Tests.Runs;
+
+[Collection(SerialTorchTests.Name)]
+public sealed class PreferenceRunTests : IDisposable
+{
+    private readonly TempFolder _temp = new();
+
+    public PreferenceRunTests()
+    {
+        set_num_threads(1); // see TinyModels: one libtorch thread on the shared cores
+        TinyPipelineBuilder.Create(Reference);
+        WritePairs(_temp.Combine("pairs"));
+    }
+
+    private string Reference => _temp.Combine("reference");
+
+    public void Dispose() => _temp.Dispose();
+
+    private PreferenceRunOptions Options(PreferenceMethod method, int steps, string output) => new()
+    {
+        ReferenceModel = Reference,
+        Data = _temp.Combine("pairs"),
+        Output = _temp.Combine(output),
+        Method = method,
+        Steps = steps,
+        BatchSize = 2,
+        LearningRate = 1e-3,
+        CheckpointEvery = 2,
+        Seed = 5,
+        Resolution = 32,
+    };
+
+    [Fact]
+    public async Task Chats_WritesALoadablePipelineWithWinAndLoseModels_ThatGenerates()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var reports = new List<TrainingProgress>();
+        var result = await PreferenceRun.RunAsync(Options(PreferenceMethod.Chats, 3, "chats"), new InlineProgress(reports.Add), ct);
+
+        Assert.Equal(0, result.StartStep);
+        Assert.Equal(3, result.Step);
+        Assert.Equal(4, result.Pairs);
+        Assert.Equal([1, 2, 3], reports.Select(r => r.Step));
+        Assert.All(reports, r => Assert.Equal(3, r.TotalSteps));
+
+        var folder = DiffusersPipelineFolder.Open(result.Output);
+        Assert.True(folder.HasComponent("unet_win"));
+        Assert.True(folder.HasComponent("unet_lose"));
+        Assert.False(folder.HasComponent("unet"));
+        Assert.False(Directory.Exists(Path.Combine(result.Output, "unet")));
+        Assert.Equal(3, TrainingCheckpoint.ReadState(result.Output).Step);
+
+        using var reference = UNet2DConditionModel.Load(Path.Combine(Reference, "unet"));
+        using var win = UNet2DConditionModel.Load(folder.ComponentPath("unet_win"));
+        using var lose = UNet2DConditionModel.Load(folder.ComponentPath("unet_lose"));
+        Assert.NotEqual(TinyModels.Flat(reference), TinyModels.Flat(win));
+        Assert.NotEqual(TinyModels.Flat(win), TinyModels.Flat(lose));
+
+        using var pipeline = LocalPipeline.Open(result.Output);
+        var images = await pipeline.GenerateAsync(
+            new GenerationRequestInput("a red circle", string.Empty, 32, 32, 2, 1, null, null, GuidanceMode.Chats, null, 1), ct);
+        Assert.Single(images);
+        Assert.Equal((32, 32), (images[0].Width, images[0].Height));
+    }
+
+    [Fact]
+    public async Task Dpo_WritesOneUNetPipeline()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var result = await PreferenceRun.RunAsync(Options(PreferenceMethod.DiffusionDpo, 1, "dpo"), null, ct);
+
+        using var index = JsonDocument.Parse(File.ReadAllText(Path.Combine(result.Output, "model_index.json")));
+        Assert.True(index.RootElement.TryGetProperty("unet", out _));
+        Assert.False(index.RootElement.TryGetProperty("unet_win", out _));
+        Assert.False(index.RootElement.TryGetProperty("unet_lose", out _));
+        foreach (string component in new[] { "tokenizer", "text_encoder", "vae", "scheduler" })
+        {
+            Assert.True(Directory.Exists(Path.Combine(result.Output, component)), component);
+        }
+
+        using var unet = UNet2DConditionModel.Load(Path.Combine(result.Output, "unet"));
+        using var pipeline = LocalPipeline.Open(result.Output);
+    }
+
+    [Fact]
+    public async Task Resume_ContinuesFromTheCheckpointStepToTheNewTarget()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var first = await PreferenceRun.RunAsync(Options(PreferenceMethod.Chats, 2, "resume"), null, ct);
+        Assert.Equal(2, TrainingCheckpoint.ReadState(first.Output).Step);
+
+        var reports = new List<TrainingProgress>();
+        var second = await PreferenceRun.RunAsync(Options(PreferenceMethod.Chats, 4, "resume"), new InlineProgress(reports.Add), ct);
+
+        Assert.Equal(2, second.StartStep);
+        Assert.Equal(4, second.Step);
+        Assert.Equal([3, 4], reports.Select(r => r.Step));
+        Assert.Equal(4, TrainingCheckpoint.ReadState(second.Output).Step);
+    }
+
+    [Fact]
+    public async Task Resume_WithAnotherMethod_IsRefused()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await PreferenceRun.RunAsync(Options(PreferenceMethod.DiffusionDpo, 1, "mixed"), null, ct);
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => PreferenceRun.RunAsync(Options(PreferenceMethod.Chats, 2, "mixed"), null, ct));
+        Assert.Contains("dpo", e.Message, StringComparison.Ordinal);
+    }
+
+    // Four pairs: a rendered ShapesEval scene for its prompt (chosen) against a blank white image (rejected).
+    private static void WritePairs(string folder)
+    {
+        var prompts = new ShapesPromptGenerator(3);
+        var rng = new Random(4);
+        var blank = TestImages.Solid(ShapesVocabulary.Width, ShapesVocabulary.Height, 255, 255, 255);
+        using var writer = new PreferenceFolderWriter(folder);
+        for (int i = 0; i < 4; i++)
+        {
+            var prompt = prompts.Next();
+            var scene = ShapesRenderer.Render(prompt, rng);
+            var chosen = new Chats.Training.Data.RgbImage(ShapesVocabulary.Width, ShapesVocabulary.Height, ShapesRenderer.RenderRgb(scene));
+            writer.Write(new PreferencePair(prompt.ToText(), chosen, blank));
+        }
+    }
+}
