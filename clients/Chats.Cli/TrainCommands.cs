@@ -59,7 +59,19 @@ internal static class TrainCommands
             };
             Console.Error.WriteLine($"encoding preference pairs from {options.Data} ...");
             var bar = new TrainingProgressBar(Console.Error);
-            var run = await PreferenceRun.RunAsync(options, bar, ct);
+            PreferenceRunResult run;
+            try
+            {
+                run = await PreferenceRun.RunAsync(options, bar, ct);
+            }
+            catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException or ArgumentException)
+            {
+                // Bad input (model folder, data, a checkpoint of another run): one line, no stack trace.
+                bar.Finish();
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+
             bar.Finish();
             string resumed = run.StartStep > 0 ? $" (resumed from step {run.StartStep})" : string.Empty;
             Console.WriteLine($"trained {PreferenceMethodNames.Name(options.Method)} to step {run.Step} on {run.Pairs} pairs{resumed}; pipeline: {run.Output}");
