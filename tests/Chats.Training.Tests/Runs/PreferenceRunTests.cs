@@ -114,6 +114,22 @@ public sealed class PreferenceRunTests : IDisposable
     }
 
     [Fact]
+    public async Task Resume_MatchesTheUninterruptedRun()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var straight = await PreferenceRun.RunAsync(Options(PreferenceMethod.Chats, 4, "straight") with { CheckpointEvery = 100 }, null, ct);
+        await PreferenceRun.RunAsync(Options(PreferenceMethod.Chats, 2, "split"), null, ct);
+        var split = await PreferenceRun.RunAsync(Options(PreferenceMethod.Chats, 4, "split"), null, ct);
+
+        foreach (string component in new[] { "unet_win", "unet_lose" })
+        {
+            using var a = UNet2DConditionModel.Load(Path.Combine(straight.Output, component));
+            using var b = UNet2DConditionModel.Load(Path.Combine(split.Output, component));
+            Assert.Equal(TinyModels.Flat(a), TinyModels.Flat(b));
+        }
+    }
+
+    [Fact]
     public async Task Resume_WithAnotherMethod_IsRefused()
     {
         var ct = TestContext.Current.CancellationToken;
