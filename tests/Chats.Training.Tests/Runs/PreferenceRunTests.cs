@@ -138,6 +138,26 @@ public sealed class PreferenceRunTests : IDisposable
         Assert.Contains("dpo", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SdxlTextTimeUNet_IsRefusedClearly()
+    {
+        // The tiny pipeline's unet with SDXL's text_time addition embedding (pooled width 32 + 6 time ids x 8).
+        string unetDir = Path.Combine(Reference, "unet");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(unetDir, "config.json")))!.AsObject();
+        config["addition_embed_type"] = "text_time";
+        config["addition_time_embed_dim"] = 8;
+        config["projection_class_embeddings_input_dim"] = 32 + (6 * 8);
+        using (var sdxl = new UNet2DConditionModel(UNet2DConditionConfig.Parse(config.ToJsonString(), "unet/config.json")))
+        {
+            sdxl.Save(unetDir);
+        }
+
+        var e = await Assert.ThrowsAsync<NotSupportedException>(
+            () => PreferenceRun.RunAsync(Options(PreferenceMethod.Chats, 1, "sdxl"), null, TestContext.Current.CancellationToken));
+        Assert.Contains("text_time", e.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(_temp.Combine("sdxl")));
+    }
+
     // Four pairs: a rendered ShapesEval scene for its prompt (chosen) against a blank white image (rejected).
     private static void WritePairs(string folder)
     {
