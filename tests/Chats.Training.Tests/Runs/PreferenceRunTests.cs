@@ -139,6 +139,32 @@ public sealed class PreferenceRunTests : IDisposable
     }
 
     [Fact]
+    public async Task ParquetFile_IsReadAsTheDataSource()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string path = _temp.Combine("pairs.parquet");
+        var schema = new Parquet.Schema.ParquetSchema(
+            new Parquet.Schema.DataField<string>("prompt"),
+            new Parquet.Schema.DataField<byte[]>("chosen"),
+            new Parquet.Schema.DataField<byte[]>("rejected"));
+        var fields = schema.GetDataFields();
+        await using (var stream = File.Create(path))
+        await using (var writer = await Parquet.ParquetWriter.CreateAsync(schema, stream, cancellationToken: ct))
+        {
+            using var group = writer.CreateRowGroup();
+            int[] rows = [0, 1, 2];
+            await group.WriteAsync(fields[0], rows.Select(r => $"a red circle {r}").ToArray());
+            await group.WriteAsync(fields[1], rows.Select(r => TestImages.Png(TestImages.ForRow(r, true))).ToArray());
+            await group.WriteAsync(fields[2], rows.Select(r => TestImages.Png(TestImages.ForRow(r, false))).ToArray());
+        }
+
+        var result = await PreferenceRun.RunAsync(Options(PreferenceMethod.DiffusionDpo, 1, "parquet") with { Data = path }, null, ct);
+
+        Assert.Equal(3, result.Pairs);
+        Assert.Equal(1, TrainingCheckpoint.ReadState(result.Output).Step);
+    }
+
+    [Fact]
     public async Task SdxlTextTimeUNet_IsRefusedClearly()
     {
         // The tiny pipeline's unet with SDXL's text_time addition embedding (pooled width 32 + 6 time ids x 8).
