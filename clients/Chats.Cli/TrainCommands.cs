@@ -64,6 +64,13 @@ internal static class TrainCommands
             {
                 run = await PreferenceRun.RunAsync(options, bar, ct);
             }
+            catch (OperationCanceledException)
+            {
+                bar.Finish();
+                bool saved = File.Exists(Path.Combine(options.Output, Chats.Training.Training.TrainingCheckpoint.StateFileName));
+                Console.Error.WriteLine(saved ? $"stopped; the last step's checkpoint is in {options.Output} (run again to resume)" : "stopped before any step");
+                return 130;
+            }
             catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException or ArgumentException)
             {
                 // Bad input (model folder, data, a checkpoint of another run): one line, no stack trace.

@@ -26,7 +26,11 @@ namespace Chats.Training.Runs;
 /// </remarks>
 public static class PreferenceRun
 {
-    /// <summary>Runs (or resumes) the fine-tuning described by <paramref name="options"/>.</summary>
+    /// <summary>
+    /// Runs (or resumes) the fine-tuning described by <paramref name="options"/>. Cancellation is checked between
+    /// steps; a run cancelled after at least one new step first writes its checkpoint and pipeline, then throws
+    /// <see cref="OperationCanceledException"/>.
+    /// </summary>
     /// <exception cref="NotSupportedException">The reference UNet needs SDXL's text_time conditioning.</exception>
     /// <exception cref="InvalidDataException">The reference folder, the data or an existing checkpoint in the output folder is unusable.</exception>
     public static async Task<PreferenceRunResult> RunAsync(
@@ -76,7 +80,17 @@ public static class PreferenceRun
         {
             while (trainer.Step < options.Steps)
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    // Keep the steps done: a cancelled run leaves a checkpoint (and pipeline) at its last step to resume from.
+                    if (trainer.Step > start)
+                    {
+                        Save(trainer, reference, output);
+                    }
+
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+
                 DisposeBatch(batch);
                 batch = data.Set.Batch(trainer.Step, options.BatchSize);
                 lastLoss = trainer.TrainStep(batch);

@@ -130,6 +130,27 @@ public sealed class PreferenceRunTests : IDisposable
     }
 
     [Fact]
+    public async Task Cancel_WritesACheckpointAtTheLastStep_ThatResumes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var progress = new InlineProgress(p =>
+        {
+            if (p.Step == 3)
+            {
+                cancel.Cancel();
+            }
+        });
+        var options = Options(PreferenceMethod.Chats, 10, "cancelled") with { CheckpointEvery = 100 };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => PreferenceRun.RunAsync(options, progress, cancel.Token));
+        Assert.Equal(3, TrainingCheckpoint.ReadState(options.Output).Step);
+
+        var resumed = await PreferenceRun.RunAsync(options with { Steps = 4 }, null, ct);
+        Assert.Equal((3, 4), (resumed.StartStep, resumed.Step));
+    }
+
+    [Fact]
     public async Task Resume_WithAnotherMethod_IsRefused()
     {
         var ct = TestContext.Current.CancellationToken;
