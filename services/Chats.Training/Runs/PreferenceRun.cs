@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Chats.Core.Inference;
 using Chats.Core.Loading;
 using Chats.Core.Models.UNet2DCondition;
@@ -55,13 +56,15 @@ public static class PreferenceRun
                 $"{reference.Root}/{unetComponent}: addition_embed_type '{addition}' (SDXL pooled text embeddings and time ids) is not supported by preference training yet; use an SD1.5-style pipeline");
         }
 
+        int resolution = Resolution(reference, options, referenceUNet);
+        var note = new PreferenceRunNote(options.BatchSize, resolution, options.NullConditioning);
         bool resume = File.Exists(Path.Combine(output, TrainingCheckpoint.StateFileName));
         if (resume)
         {
-            CheckResumable(output, options);
+            CheckResumable(output, options, note);
         }
 
-        using var data = await EncodeAsync(reference, options, referenceUNet, cancellationToken).ConfigureAwait(false);
+        using var data = await EncodeAsync(reference, options, resolution, cancellationToken).ConfigureAwait(false);
         using var nullConditioning = data.NullConditioning;
         using var trainer = resume
             ? PreferenceTrainer.Resume(output, referenceUNet, nullConditioning)
@@ -85,7 +88,7 @@ public static class PreferenceRun
                     // Keep the steps done: a cancelled run leaves a checkpoint (and pipeline) at its last step to resume from.
                     if (trainer.Step > start)
                     {
-                        Save(trainer, reference, output);
+                        Save(trainer, reference, output, note);
                     }
 
                     cancellationToken.ThrowIfCancellationRequested();
@@ -99,7 +102,7 @@ public static class PreferenceRun
                 progress?.Report(new TrainingProgress(trainer.Step, options.Steps, lastLoss.Value, rate, eta));
                 if (trainer.Step % options.CheckpointEvery == 0 && trainer.Step < options.Steps)
                 {
-                    Save(trainer, reference, output);
+                    Save(trainer, reference, output, note);
                 }
             }
         }
@@ -108,7 +111,7 @@ public static class PreferenceRun
             DisposeBatch(batch);
         }
 
-        Save(trainer, reference, output);
+        Save(trainer, reference, output, note);
         return new PreferenceRunResult(output, start, trainer.Step, data.Set.Count, lastLoss);
     }
 
@@ -131,9 +134,10 @@ public static class PreferenceRun
         }
     }
 
-    // The checkpoint carries the objective and optimiser settings; a different method in the options would silently
-    // be ignored by PreferenceTrainer.Resume, so it is refused.
-    private static void CheckResumable(string output, PreferenceRunOptions options)
+    // The checkpoint carries the objective, optimiser settings and seed, and PreferenceTrainer.Resume uses those; the
+    // note carries what decides the batches. Options that differ would be silently ignored or change the data the
+    // resumed steps see, so they are refused, all of them named.
+    private static void CheckResumable(string output, PreferenceRunOptions options, PreferenceRunNote note)
     {
         var state = TrainingCheckpoint.ReadState(output);
         if (state.Trainer != PreferenceTrainer.TrainerName || state.Preference is null)
@@ -141,10 +145,31 @@ public static class PreferenceRun
             throw new InvalidDataException($"{output}: holds a '{state.Trainer}' checkpoint, not a preference run; choose another output folder");
         }
 
-        if (state.Preference.Method != options.Method)
+        var differences = new List<string>();
+        void Compare<T>(string name, T saved, T given)
+        {
+            if (!EqualityComparer<T>.Default.Equals(saved, given))
+            {
+                differences.Add(string.Create(CultureInfo.InvariantCulture, $"{name} {saved} (given {given})"));
+            }
+        }
+
+        Compare("method", PreferenceMethodNames.Name(state.Preference.Method), PreferenceMethodNames.Name(options.Method));
+        Compare("beta", state.Preference.Beta, options.Beta);
+        Compare("p_uncond", state.Preference.PUncond, options.PUncond);
+        Compare("learning rate", state.Options.LearningRate, options.LearningRate);
+        Compare("seed", state.Seed, options.Seed);
+        if (PreferenceRunNote.Parse(state.Note) is { } saved)
+        {
+            Compare("batch size", saved.BatchSize, note.BatchSize);
+            Compare("resolution", saved.Resolution, note.Resolution);
+            Compare("null conditioning", saved.NullConditioning, note.NullConditioning);
+        }
+
+        if (differences.Count > 0)
         {
             throw new InvalidDataException(
-                $"{output}: the checkpoint was trained with method {PreferenceMethodNames.Name(state.Preference.Method)}, not {PreferenceMethodNames.Name(options.Method)}; choose another output folder");
+                $"{output}: its checkpoint was trained with {string.Join(", ", differences)}; resume with the same settings or choose another output folder");
         }
     }
 
@@ -157,14 +182,24 @@ public static class PreferenceRun
             : new DiffusionNoising(config);
     }
 
+    private static int Resolution(DiffusersPipelineFolder reference, PreferenceRunOptions options, UNet2DConditionModel unet)
+    {
+        if (options.Resolution is int r)
+        {
+            return r;
+        }
+
+        var vae = AutoencoderKLConfig.Load(Path.Combine(reference.ComponentPath("vae"), AutoencoderKL.ConfigFileName));
+        int spatialFactor = 1 << (vae.BlockOutChannels.Count - 1);
+        return (unet.Config.SampleSize is int s ? s * spatialFactor : (int?)null)
+            ?? vae.SampleSize
+            ?? throw new InvalidDataException($"{reference.Root}: neither the UNet nor the VAE config gives sample_size; set a resolution");
+    }
+
     private static async Task<EncodedData> EncodeAsync(
-        DiffusersPipelineFolder reference, PreferenceRunOptions options, UNet2DConditionModel unet, CancellationToken cancellationToken)
+        DiffusersPipelineFolder reference, PreferenceRunOptions options, int resolution, CancellationToken cancellationToken)
     {
         using var vae = AutoencoderKL.Load(reference.ComponentPath("vae"));
-        int resolution = options.Resolution
-            ?? (unet.Config.SampleSize is int s ? s * vae.SpatialFactor : (int?)null)
-            ?? vae.Config.SampleSize
-            ?? throw new InvalidDataException($"{reference.Root}: neither the UNet nor the VAE config gives sample_size; set a resolution");
         IPreferenceDataSource source = File.Exists(options.Data) && options.Data.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)
             ? new PreferenceParquetReader(options.Data, resolution)
             : new PreferenceFolderReader(options.Data, resolution);
@@ -189,10 +224,12 @@ public static class PreferenceRun
         }
     }
 
-    private static void Save(PreferenceTrainer trainer, DiffusersPipelineFolder reference, string output)
+    private static void Save(PreferenceTrainer trainer, DiffusersPipelineFolder reference, string output, PreferenceRunNote note)
     {
         PipelineOutputFolder.Write(reference, output, trainer.PolicyLose is not null);
         trainer.SaveCheckpoint(output);
+        var state = TrainingCheckpoint.ReadState(output);
+        TrainingCheckpoint.WriteState(output, state with { Note = note.Format() });
     }
 
     private static void DisposeBatch(PreferenceBatch? batch)

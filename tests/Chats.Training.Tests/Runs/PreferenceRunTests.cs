@@ -151,12 +151,18 @@ public sealed class PreferenceRunTests : IDisposable
     }
 
     [Fact]
-    public async Task Resume_WithAnotherMethod_IsRefused()
+    public async Task Resume_WithOtherSettings_IsRefusedNamingThem()
     {
         var ct = TestContext.Current.CancellationToken;
-        await PreferenceRun.RunAsync(Options(PreferenceMethod.DiffusionDpo, 1, "mixed"), null, ct);
-        var e = await Assert.ThrowsAsync<InvalidDataException>(() => PreferenceRun.RunAsync(Options(PreferenceMethod.Chats, 2, "mixed"), null, ct));
-        Assert.Contains("dpo", e.Message, StringComparison.Ordinal);
+        var options = Options(PreferenceMethod.DiffusionDpo, 1, "mixed");
+        await PreferenceRun.RunAsync(options, null, ct);
+
+        var method = await Assert.ThrowsAsync<InvalidDataException>(() => PreferenceRun.RunAsync(options with { Method = PreferenceMethod.Chats, Steps = 2 }, null, ct));
+        Assert.Contains("method dpo (given chats)", method.Message, StringComparison.Ordinal);
+        var batch = await Assert.ThrowsAsync<InvalidDataException>(() => PreferenceRun.RunAsync(options with { BatchSize = 1, LearningRate = 1e-4, Steps = 2 }, null, ct));
+        Assert.Contains("batch size 2 (given 1)", batch.Message, StringComparison.Ordinal);
+        Assert.Contains("learning rate", batch.Message, StringComparison.Ordinal);
+        Assert.Equal(1, TrainingCheckpoint.ReadState(options.Output).Step);
     }
 
     [Fact]
