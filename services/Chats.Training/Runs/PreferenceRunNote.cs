@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Chats.Training.Runs;
 
@@ -10,7 +11,11 @@ internal sealed record PreferenceRunNote(int BatchSize, int Resolution, NullCond
 {
     private const string Prefix = "preference-run ";
 
-    private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
 
     public string Format() => Prefix + JsonSerializer.Serialize(this, s_json);
 
