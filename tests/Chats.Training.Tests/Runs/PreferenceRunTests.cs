@@ -166,6 +166,16 @@ public sealed class PreferenceRunTests : IDisposable
     }
 
     [Fact]
+    public async Task EmptyPromptNullConditioning_Trains()
+    {
+        var options = Options(PreferenceMethod.Chats, 1, "empty") with { NullConditioning = NullConditioningKind.EmptyPrompt, PUncond = 1 };
+        var result = await PreferenceRun.RunAsync(options, null, TestContext.Current.CancellationToken);
+
+        Assert.True(result.LastLoss is float loss && float.IsFinite(loss));
+        Assert.Contains("empty-prompt", TrainingCheckpoint.ReadState(result.Output).Note, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ParquetFile_IsReadAsTheDataSource()
     {
         var ct = TestContext.Current.CancellationToken;
