@@ -19,9 +19,7 @@ public sealed class DenoiserTrainer : IDisposable
     /// <summary>The <see cref="TrainerState.Trainer"/> tag.</summary>
     public const string TrainerName = "denoiser";
 
-    private readonly List<Parameter> _parameters;
-    private readonly AdamW _optimizer;
-    private readonly Generator _generator;
+    private readonly OptimizationState _optimization;
     private readonly bool _ownsModels;
 
     /// <summary>Creates the trainer.</summary>
@@ -42,18 +40,10 @@ public sealed class DenoiserTrainer : IDisposable
         UNet = unet;
         TextEncoder = textEncoder;
         Noising = noising;
-        Options = options;
         _ownsModels = ownsModels;
         UNet.train();
         TextEncoder?.train();
-        _parameters = [.. unet.parameters()];
-        if (textEncoder is not null)
-        {
-            _parameters.AddRange(textEncoder.parameters());
-        }
-
-        _optimizer = optim.AdamW(_parameters, options.LearningRate, options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, options.WeightDecay);
-        _generator = new Generator((ulong)options.Seed);
+        _optimization = new OptimizationState(textEncoder is null ? unet.parameters() : unet.parameters().Concat(textEncoder.parameters()), options);
     }
 
     /// <summary>The trained UNet.</summary>
@@ -66,10 +56,10 @@ public sealed class DenoiserTrainer : IDisposable
     public INoisingProcess Noising { get; }
 
     /// <summary>Optimiser settings.</summary>
-    public TrainerOptions Options { get; }
+    public TrainerOptions Options => _optimization.Options;
 
     /// <summary>Optimiser steps done.</summary>
-    public int Step { get; private set; }
+    public int Step => _optimization.Step;
 
     /// <summary>Continues a run saved by <see cref="SaveCheckpoint"/> (models, AdamW state, generator state, step); the trainer owns the loaded models.</summary>
     /// <exception cref="InvalidDataException">The folder is not a denoiser-trainer checkpoint.</exception>
@@ -86,13 +76,7 @@ public sealed class DenoiserTrainer : IDisposable
         var trainer = new DenoiserTrainer(unet, state.Noising.Create(), state.Options, text, ownsModels: true);
         try
         {
-            if (state.HasOptimizerState)
-            {
-                trainer._optimizer.load_state_dict(Path.Combine(folder, TrainingCheckpoint.OptimizerFileName));
-            }
-
-            TrainingCheckpoint.RestoreGeneratorState(trainer._generator, state.GeneratorState);
-            trainer.Step = state.Step;
+            trainer._optimization.Restore(folder, state);
             return trainer;
         }
         catch
@@ -106,33 +90,14 @@ public sealed class DenoiserTrainer : IDisposable
     public float TrainStep(DenoiserBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        using var scope = NewDisposeScope();
-        using var grad = enable_grad();
-        manual_seed(Options.Seed + Step);
-        _optimizer.zero_grad();
-        using var loss = Loss(batch, _generator);
-        loss.backward();
-        ModelCopies.ClipGradients(_parameters, Options.MaxGradNorm);
-        _optimizer.step();
-        Step++;
-        return loss.item<float>();
+        return _optimization.TakeStep(generator => Loss(batch, generator));
     }
 
     /// <summary>The loss on <paramref name="batch"/> for <paramref name="draws"/> draws from a fresh generator seeded with <paramref name="seed"/>; no update.</summary>
     public float Evaluate(DenoiserBatch batch, long seed, int draws = 1)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        ArgumentOutOfRangeException.ThrowIfLessThan(draws, 1);
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        using var generator = new Generator((ulong)seed);
-        double total = 0;
-        for (int i = 0; i < draws; i++)
-        {
-            total += Loss(batch, generator).item<float>();
-        }
-
-        return (float)(total / draws);
+        return OptimizationState.Evaluate(seed, draws, generator => Loss(batch, generator));
     }
 
     /// <summary>Trains until <see cref="Step"/> reaches <paramref name="untilStep"/>; see <see cref="PreferenceTrainer.Train"/>.</summary>
@@ -148,25 +113,13 @@ public sealed class DenoiserTrainer : IDisposable
         Directory.CreateDirectory(folder);
         UNet.Save(Path.Combine(folder, TrainingCheckpoint.UNet));
         TextEncoder?.Save(Path.Combine(folder, TrainingCheckpoint.TextEncoder));
-        _optimizer.save_state_dict(Path.Combine(folder, TrainingCheckpoint.OptimizerFileName));
-        TrainingCheckpoint.WriteState(folder, new TrainerState
-        {
-            Trainer = TrainerName,
-            Step = Step,
-            Seed = Options.Seed,
-            GeneratorState = TrainingCheckpoint.EncodeGeneratorState(_generator),
-            Options = Options,
-            Noising = NoisingState.From(Noising),
-            TrainsTextEncoder = TextEncoder is not null,
-            HasOptimizerState = true,
-        });
+        TrainingCheckpoint.WriteState(folder, _optimization.Save(folder, TrainerName, Noising) with { TrainsTextEncoder = TextEncoder is not null });
     }
 
     /// <inheritdoc/>
     public void Dispose()
     {
-        _optimizer.Dispose();
-        _generator.Dispose();
+        _optimization.Dispose();
         if (_ownsModels)
         {
             UNet.Dispose();

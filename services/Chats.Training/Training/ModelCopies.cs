@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Chats.Training.Training;
 
-/// <summary>Helpers to copy and freeze models.</summary>
+/// <summary>Copies models (θ+ and θ− start as copies of θ_ref).</summary>
 internal static class ModelCopies
 {
     /// <summary>A new UNet with the same config and a copy (not a view) of <paramref name="source"/>'s weights.</summary>
@@ -22,13 +22,5 @@ internal static class ModelCopies
         }
 
         return copy;
-    }
-
-    public static void ClipGradients(IReadOnlyList<Parameter> parameters, double? maxNorm)
-    {
-        if (maxNorm is double norm)
-        {
-            nn.utils.clip_grad_norm_(parameters, norm);
-        }
     }
 }

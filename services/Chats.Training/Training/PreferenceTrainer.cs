@@ -24,9 +24,7 @@ public sealed class PreferenceTrainer : IDisposable
 
     private readonly UNet2DConditionModel _reference;
     private readonly PreferenceObjective _objective;
-    private readonly List<Parameter> _parameters;
-    private readonly AdamW _optimizer;
-    private readonly Generator _generator;
+    private readonly OptimizationState _optimization;
 
     /// <summary>Creates a trainer whose trained model(s) start as copies of <paramref name="reference"/>.</summary>
     /// <param name="reference">θ_ref (kept frozen; put in eval mode).</param>
@@ -46,7 +44,6 @@ public sealed class PreferenceTrainer : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         _reference = reference;
         _reference.eval();
-        Options = options;
         Preference = preference;
         _objective = new PreferenceObjective(preference.Method, noising, preference.Beta, preference.PUncond, nullConditioning);
         bool two = PreferenceObjective.UsesTwoModels(preference.Method);
@@ -55,14 +52,8 @@ public sealed class PreferenceTrainer : IDisposable
         PolicyLose = two ? loaded?.Lose ?? ModelCopies.Copy(reference) : null;
         PolicyWin.train();
         PolicyLose?.train();
-        _parameters = [.. PolicyWin.parameters()];
-        if (PolicyLose is not null)
-        {
-            _parameters.AddRange(PolicyLose.parameters());
-        }
-
-        _optimizer = optim.AdamW(_parameters, options.LearningRate, options.AdamBeta1, options.AdamBeta2, options.AdamEpsilon, options.WeightDecay);
-        _generator = new Generator((ulong)options.Seed);
+        _optimization = new OptimizationState(
+            PolicyLose is null ? PolicyWin.parameters() : PolicyWin.parameters().Concat(PolicyLose.parameters()), options);
     }
 
     /// <summary>θ+ for CHATS methods, θ otherwise.</summary>
@@ -75,7 +66,7 @@ public sealed class PreferenceTrainer : IDisposable
     public UNet2DConditionModel Reference => _reference;
 
     /// <summary>Optimiser settings.</summary>
-    public TrainerOptions Options { get; }
+    public TrainerOptions Options => _optimization.Options;
 
     /// <summary>The objective settings.</summary>
     public PreferenceOptions Preference { get; }
@@ -84,7 +75,7 @@ public sealed class PreferenceTrainer : IDisposable
     public INoisingProcess Noising => _objective.Noising;
 
     /// <summary>Optimiser steps done.</summary>
-    public int Step { get; private set; }
+    public int Step => _optimization.Step;
 
     /// <summary>
     /// Continues a run saved by <see cref="SaveCheckpoint"/>: trained UNets, AdamW state, generator state and step are
@@ -109,13 +100,7 @@ public sealed class PreferenceTrainer : IDisposable
         var trainer = new PreferenceTrainer(reference, state.Noising.Create(), state.Options, state.Preference, nullConditioning, (win, lose));
         try
         {
-            if (state.HasOptimizerState)
-            {
-                trainer._optimizer.load_state_dict(Path.Combine(folder, TrainingCheckpoint.OptimizerFileName));
-            }
-
-            TrainingCheckpoint.RestoreGeneratorState(trainer._generator, state.GeneratorState);
-            trainer.Step = state.Step;
+            trainer._optimization.Restore(folder, state);
             return trainer;
         }
         catch
@@ -129,22 +114,7 @@ public sealed class PreferenceTrainer : IDisposable
     public float TrainStep(PreferenceBatch batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        using var scope = NewDisposeScope();
-        using var grad = enable_grad();
-        manual_seed(Options.Seed + Step);
-        _optimizer.zero_grad();
-        var policyLose = PolicyLose ?? PolicyWin;
-        var terms = _objective.Compute(
-            batch,
-            (z, t, c) => PolicyWin.forward(z, t, c),
-            (z, t, c) => policyLose.forward(z, t, c),
-            PreferenceObjective.UsesReference(Preference.Method) ? (z, t, c) => _reference.forward(z, t, c) : null,
-            _generator);
-        terms.Loss.backward();
-        ModelCopies.ClipGradients(_parameters, Options.MaxGradNorm);
-        _optimizer.step();
-        Step++;
-        return terms.Loss.item<float>();
+        return _optimization.TakeStep(generator => Loss(batch, generator));
     }
 
     /// <summary>
@@ -155,24 +125,7 @@ public sealed class PreferenceTrainer : IDisposable
     public float Evaluate(PreferenceBatch batch, long seed, int draws = 1)
     {
         ArgumentNullException.ThrowIfNull(batch);
-        ArgumentOutOfRangeException.ThrowIfLessThan(draws, 1);
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        using var generator = new Generator((ulong)seed);
-        var policyLose = PolicyLose ?? PolicyWin;
-        double total = 0;
-        for (int i = 0; i < draws; i++)
-        {
-            var terms = _objective.Compute(
-                batch,
-                (z, t, c) => PolicyWin.forward(z, t, c),
-                (z, t, c) => policyLose.forward(z, t, c),
-                PreferenceObjective.UsesReference(Preference.Method) ? (z, t, c) => _reference.forward(z, t, c) : null,
-                generator);
-            total += terms.Loss.item<float>();
-        }
-
-        return (float)(total / draws);
+        return OptimizationState.Evaluate(seed, draws, generator => Loss(batch, generator));
     }
 
     /// <summary>
@@ -200,26 +153,26 @@ public sealed class PreferenceTrainer : IDisposable
             PolicyWin.Save(Path.Combine(folder, TrainingCheckpoint.UNet));
         }
 
-        _optimizer.save_state_dict(Path.Combine(folder, TrainingCheckpoint.OptimizerFileName));
-        TrainingCheckpoint.WriteState(folder, new TrainerState
-        {
-            Trainer = TrainerName,
-            Step = Step,
-            Seed = Options.Seed,
-            GeneratorState = TrainingCheckpoint.EncodeGeneratorState(_generator),
-            Options = Options,
-            Noising = NoisingState.From(Noising),
-            Preference = Preference,
-            HasOptimizerState = true,
-        });
+        TrainingCheckpoint.WriteState(folder, _optimization.Save(folder, TrainerName, Noising) with { Preference = Preference });
     }
 
     /// <inheritdoc/>
     public void Dispose()
     {
-        _optimizer.Dispose();
-        _generator.Dispose();
+        _optimization.Dispose();
         PolicyWin.Dispose();
         PolicyLose?.Dispose();
+    }
+
+    // The objective's loss for one draw of (p_uncond, t, noise) from generator; θ− falls back to θ for one-model methods.
+    private Tensor Loss(PreferenceBatch batch, Generator generator)
+    {
+        var policyLose = PolicyLose ?? PolicyWin;
+        return _objective.Compute(
+            batch,
+            (z, t, c) => PolicyWin.forward(z, t, c),
+            (z, t, c) => policyLose.forward(z, t, c),
+            PreferenceObjective.UsesReference(Preference.Method) ? (z, t, c) => _reference.forward(z, t, c) : null,
+            generator).Loss;
     }
 }
