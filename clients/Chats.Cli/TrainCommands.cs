@@ -33,7 +33,8 @@ internal static class TrainCommands
         var resolution = new Option<int?>("--resolution") { Description = "Training image side (default: the model's native size)." };
         var seed = new Option<long>("--seed") { Description = "Seed of the noise draws and the data shuffle.", DefaultValueFactory = _ => 0 };
         var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Output folder (checkpoint + pipeline); an existing checkpoint there is resumed.", Required = true };
-        Option[] all = [model, data, method, steps, batchSize, learningRate, beta, pUncond, nullConditioning, checkpointEvery, resolution, seed, output];
+        var threads = new Option<int?>("--threads") { Description = "libtorch threads for training (default: libtorch's); resume bit-identically only with the same count." };
+        Option[] all = [model, data, method, steps, batchSize, learningRate, beta, pUncond, nullConditioning, checkpointEvery, resolution, seed, output, threads];
         foreach (var option in all)
         {
             command.Options.Add(option);
@@ -56,6 +57,7 @@ internal static class TrainCommands
                 CheckpointEvery = result.GetValue(checkpointEvery),
                 Resolution = result.GetValue(resolution),
                 Seed = result.GetValue(seed),
+                TorchThreads = result.GetValue(threads),
             };
             Console.Error.WriteLine($"encoding preference pairs from {options.Data} ...");
             var bar = new TrainingProgressBar(Console.Error);

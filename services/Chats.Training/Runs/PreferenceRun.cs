@@ -66,53 +66,67 @@ public static class PreferenceRun
 
         using var data = await EncodeAsync(reference, options, resolution, cancellationToken).ConfigureAwait(false);
         using var nullConditioning = data.NullConditioning;
-        using var trainer = resume
-            ? PreferenceTrainer.Resume(output, referenceUNet, nullConditioning)
-            : new PreferenceTrainer(
-                referenceUNet,
-                Noising(reference),
-                new TrainerOptions { LearningRate = options.LearningRate, Seed = options.Seed },
-                new PreferenceOptions { Method = options.Method, Beta = options.Beta, PUncond = options.PUncond },
-                nullConditioning);
+        // libtorch's intra-op thread count is per OS thread (OpenMP), and bit-identical resumes need the same count on
+        // every step: train on one thread this run owns, with the configured count, not on whichever pool thread the
+        // encoding's continuation happened to land.
+        return await Task.Factory.StartNew(
+            Train, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
 
-        int start = trainer.Step;
-        float? lastLoss = null;
-        var clock = Stopwatch.StartNew();
-        PreferenceBatch? batch = null;
-        try
+        PreferenceRunResult Train()
         {
-            while (trainer.Step < options.Steps)
+            if (options.TorchThreads is int threads)
             {
-                if (cancellationToken.IsCancellationRequested)
+                set_num_threads(threads);
+            }
+
+            using var trainer = resume
+                ? PreferenceTrainer.Resume(output, referenceUNet, nullConditioning)
+                : new PreferenceTrainer(
+                    referenceUNet,
+                    Noising(reference),
+                    new TrainerOptions { LearningRate = options.LearningRate, Seed = options.Seed },
+                    new PreferenceOptions { Method = options.Method, Beta = options.Beta, PUncond = options.PUncond },
+                    nullConditioning);
+
+            int start = trainer.Step;
+            float? lastLoss = null;
+            var clock = Stopwatch.StartNew();
+            PreferenceBatch? batch = null;
+            try
+            {
+                while (trainer.Step < options.Steps)
                 {
-                    // Keep the steps done: a cancelled run leaves a checkpoint (and pipeline) at its last step to resume from.
-                    if (trainer.Step > start)
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        // Keep the steps done: a cancelled run leaves a checkpoint (and pipeline) at its last step to resume from.
+                        if (trainer.Step > start)
+                        {
+                            Save(trainer, reference, output, note);
+                        }
+
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+
+                    DisposeBatch(batch);
+                    batch = data.Set.Batch(trainer.Step, options.BatchSize);
+                    lastLoss = trainer.TrainStep(batch);
+                    double rate = (trainer.Step - start) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
+                    var eta = TimeSpan.FromSeconds(Math.Min((options.Steps - trainer.Step) / Math.Max(rate, 1e-9), 1e9));
+                    progress?.Report(new TrainingProgress(trainer.Step, options.Steps, lastLoss.Value, rate, eta));
+                    if (trainer.Step % options.CheckpointEvery == 0 && trainer.Step < options.Steps)
                     {
                         Save(trainer, reference, output, note);
                     }
-
-                    cancellationToken.ThrowIfCancellationRequested();
-                }
-
-                DisposeBatch(batch);
-                batch = data.Set.Batch(trainer.Step, options.BatchSize);
-                lastLoss = trainer.TrainStep(batch);
-                double rate = (trainer.Step - start) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
-                var eta = TimeSpan.FromSeconds(Math.Min((options.Steps - trainer.Step) / Math.Max(rate, 1e-9), 1e9));
-                progress?.Report(new TrainingProgress(trainer.Step, options.Steps, lastLoss.Value, rate, eta));
-                if (trainer.Step % options.CheckpointEvery == 0 && trainer.Step < options.Steps)
-                {
-                    Save(trainer, reference, output, note);
                 }
             }
-        }
-        finally
-        {
-            DisposeBatch(batch);
-        }
+            finally
+            {
+                DisposeBatch(batch);
+            }
 
-        Save(trainer, reference, output, note);
-        return new PreferenceRunResult(output, start, trainer.Step, data.Set.Count, lastLoss);
+            Save(trainer, reference, output, note);
+            return new PreferenceRunResult(output, start, trainer.Step, data.Set.Count, lastLoss);
+        }
     }
 
     private static void Validate(PreferenceRunOptions options)

@@ -46,4 +46,10 @@ public sealed record PreferenceRunOptions
     /// <c>sample_size</c> × the VAE's spatial factor, or the VAE's <c>sample_size</c> when the UNet has none.
     /// </summary>
     public int? Resolution { get; init; }
+
+    /// <summary>
+    /// libtorch intra-op threads for the training loop (null: libtorch's default). A resumed run is bit-identical to
+    /// an uninterrupted one only with the same count.
+    /// </summary>
+    public int? TorchThreads { get; init; }
 }

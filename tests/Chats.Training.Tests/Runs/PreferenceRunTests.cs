@@ -43,6 +43,7 @@ public sealed class PreferenceRunTests : IDisposable
         CheckpointEvery = 2,
         Seed = 5,
         Resolution = 32,
+        TorchThreads = 1,
     };
 
     [Fact]
