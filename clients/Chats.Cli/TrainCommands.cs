@@ -10,7 +10,78 @@ internal static class TrainCommands
     {
         var train = new Command("train", "Fine-tune a pipeline.");
         train.Subcommands.Add(Preference());
+        train.Subcommands.Add(Base());
         return train;
+    }
+
+    private static Command Base()
+    {
+        var command = new Command(
+            "base",
+            "Train the ShapesEval base pipeline from scratch (VAE, then UNet + CLIP text encoder) on rendered scenes; checkpoints under OUT/training and resumes from them.");
+        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Output pipeline folder.", Required = true };
+        var scenes = new Option<int>("--scenes") { Description = "Rendered training scenes.", DefaultValueFactory = _ => 40_000 };
+        var vaeSteps = new Option<int>("--vae-steps") { Description = "VAE optimiser steps.", DefaultValueFactory = _ => 1_000 };
+        var vaeBatch = new Option<int>("--vae-batch-size") { Description = "Images per VAE step.", DefaultValueFactory = _ => 32 };
+        var vaeLr = new Option<double>("--vae-lr") { Description = "VAE learning rate.", DefaultValueFactory = _ => 1e-3 };
+        var steps = new Option<int>("--steps") { Description = "UNet + text encoder optimiser steps.", DefaultValueFactory = _ => 6_000 };
+        var batch = new Option<int>("--batch-size") { Description = "Images per UNet step.", DefaultValueFactory = _ => 32 };
+        var lr = new Option<double>("--lr") { Description = "UNet + text encoder learning rate.", DefaultValueFactory = _ => 4e-4 };
+        var empty = new Option<double>("--empty-caption-rate") { Description = "Fraction of captions replaced by the empty prompt.", DefaultValueFactory = _ => 0.1 };
+        var flow = new Option<bool>("--flow") { Description = "Rectified flow (v = noise − x) with a flow-match Euler scheduler instead of ε-prediction DDIM." };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Checkpoint (and rewrite the pipeline) every this many steps.", DefaultValueFactory = _ => 250 };
+        var seed = new Option<int>("--seed") { Description = "Seed of scenes, batches and initial weights.", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int?>("--threads") { Description = "libtorch threads; resume bit-identically only with the same count." };
+        foreach (var option in new Option[] { output, scenes, vaeSteps, vaeBatch, vaeLr, steps, batch, lr, empty, flow, checkpointEvery, seed, threads })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (result, ct) =>
+        {
+            var options = new BaseRunOptions
+            {
+                Output = result.GetValue(output)!.FullName,
+                Scenes = result.GetValue(scenes),
+                VaeSteps = result.GetValue(vaeSteps),
+                VaeBatchSize = result.GetValue(vaeBatch),
+                VaeLearningRate = result.GetValue(vaeLr),
+                DenoiserSteps = result.GetValue(steps),
+                DenoiserBatchSize = result.GetValue(batch),
+                DenoiserLearningRate = result.GetValue(lr),
+                EmptyCaptionRate = result.GetValue(empty),
+                FlowMatching = result.GetValue(flow),
+                CheckpointEvery = result.GetValue(checkpointEvery),
+                Seed = result.GetValue(seed),
+                TorchThreads = result.GetValue(threads),
+            };
+            var bar = new TrainingProgressBar(Console.Error);
+            void Log(string line)
+            {
+                bar.Finish();
+                Console.Error.WriteLine(line);
+            }
+
+            BaseRunResult run;
+            try
+            {
+                // libtorch's thread count is per OS thread: train on one thread the run owns.
+                run = await Task.Factory.StartNew(
+                    () => ShapesBaseRun.Run(options, bar, Log, ct), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
+            catch (OperationCanceledException)
+            {
+                bar.Finish();
+                Console.Error.WriteLine($"stopped; checkpoints are in {Path.Combine(options.Output, ShapesBaseRun.TrainingFolder)} (run again to resume)");
+                return 130;
+            }
+
+            bar.Finish();
+            Console.WriteLine(FormattableString.Invariant(
+                $"trained the base pipeline to step {run.Step} (from {run.StartStep}) in {run.Total.TotalMinutes:F1} min (VAE stage {run.VaeStage.TotalMinutes:F1} min); latent scaling {run.ScalingFactor:G4}; pipeline: {run.Output}"));
+            return 0;
+        });
+        return command;
     }
 
     private static Command Preference()

@@ -26,6 +26,7 @@ internal sealed class TrainingProgressBar(TextWriter writer) : IProgress<Trainin
         if (_drawn)
         {
             writer.WriteLine();
+            _drawn = false;
         }
     }
 }

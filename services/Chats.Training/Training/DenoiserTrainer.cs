@@ -73,7 +73,7 @@ public sealed class DenoiserTrainer : IDisposable
 
         var unet = UNet2DConditionModel.Load(Path.Combine(folder, TrainingCheckpoint.UNet));
         var text = state.TrainsTextEncoder ? ClipTextModel.Load(Path.Combine(folder, TrainingCheckpoint.TextEncoder)) : null;
-        var trainer = new DenoiserTrainer(unet, state.Noising.Create(), state.Options, text, ownsModels: true);
+        var trainer = new DenoiserTrainer(unet, (state.Noising ?? throw new InvalidDataException($"{folder}: the checkpoint records no forward process")).Create(), state.Options, text, ownsModels: true);
         try
         {
             trainer._optimization.Restore(folder, state);

@@ -63,7 +63,7 @@ internal sealed class OptimizationState : IDisposable
     }
 
     /// <summary>Writes <c>optimizer.bin</c> and returns the state fields this class owns, for <c>trainer_state.json</c>.</summary>
-    public TrainerState Save(string folder, string trainerName, Diffusion.INoisingProcess noising)
+    public TrainerState Save(string folder, string trainerName, Diffusion.INoisingProcess? noising)
     {
         _optimizer.save_state_dict(Path.Combine(folder, TrainingCheckpoint.OptimizerFileName));
         return new TrainerState
@@ -73,7 +73,7 @@ internal sealed class OptimizationState : IDisposable
             Seed = Options.Seed,
             GeneratorState = TrainingCheckpoint.EncodeGeneratorState(_generator),
             Options = Options,
-            Noising = NoisingState.From(noising),
+            Noising = noising is null ? null : NoisingState.From(noising),
             HasOptimizerState = true,
         };
     }

@@ -97,7 +97,7 @@ public sealed class PreferenceTrainer : IDisposable
         bool two = PreferenceObjective.UsesTwoModels(state.Preference.Method);
         var win = UNet2DConditionModel.Load(Path.Combine(folder, two ? TrainingCheckpoint.UNetWin : TrainingCheckpoint.UNet));
         var lose = two ? UNet2DConditionModel.Load(Path.Combine(folder, TrainingCheckpoint.UNetLose)) : null;
-        var trainer = new PreferenceTrainer(reference, state.Noising.Create(), state.Options, state.Preference, nullConditioning, (win, lose));
+        var trainer = new PreferenceTrainer(reference, (state.Noising ?? throw new InvalidDataException($"{folder}: the checkpoint records no forward process")).Create(), state.Options, state.Preference, nullConditioning, (win, lose));
         try
         {
             trainer._optimization.Restore(folder, state);

@@ -18,8 +18,8 @@ public sealed record TrainerState
     /// <summary>Optimiser hyper-parameters.</summary>
     public required TrainerOptions Options { get; init; }
 
-    /// <summary>The forward process.</summary>
-    public required NoisingState Noising { get; init; }
+    /// <summary>The forward process (null for trainers without one, such as the VAE trainer).</summary>
+    public NoisingState? Noising { get; init; }
 
     /// <summary>The preference objective (preference trainer only).</summary>
     public PreferenceOptions? Preference { get; init; }
