@@ -13,6 +13,10 @@ internal static class LabCommands
         lab.Subcommands.Add(Score());
         lab.Subcommands.Add(Render());
         lab.Subcommands.Add(Dataset());
+        foreach (var command in LabEvaluationCommands.Create())
+        {
+            lab.Subcommands.Add(command);
+        }
         return lab;
     }
 
