@@ -23,10 +23,12 @@ internal static class GenerateCommand
         var command = new Command("generate", "Generate images in-process over --model (default) or through a gateway with --endpoint; one --prompt or a --prompts JSONL file.");
         request.AddTo(command);
         var model = new Option<string?>("--model", "-m") { Description = "Diffusers pipeline folder (default: the tiny random-weight pipeline)." };
+        var standard = new Option<string?>("--standard-model") { Description = "Pipeline whose unet is the CFG model when --model has none (default with the shipped models: models/shapes-standard)." };
         var endpoint = new Option<Uri?>("--endpoint", "-e") { Description = "Send the requests through this gateway instead of running in-process." };
         var prompts = new Option<FileInfo?>("--prompts") { Description = "JSONL file: {\"id\": ..., \"prompt\": ...} per line." };
         var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds for --prompts.", DefaultValueFactory = _ => "0" };
         command.Options.Add(model);
+        command.Options.Add(standard);
         command.Options.Add(endpoint);
         command.Options.Add(prompts);
         command.Options.Add(seeds);
@@ -54,7 +56,8 @@ internal static class GenerateCommand
             }
             else
             {
-                using var local = LocalPipeline.Open(DefaultModel.Resolve(result.GetValue(model)));
+                var models = DefaultModel.Select(result.GetValue(model), result.GetValue(standard));
+                using var local = LocalPipeline.Open(models.Model, standardModelPath: models.StandardModel);
                 foreach (var job in jobs)
                 {
                     var input = ToInput(template, job.Prompt, job.Seed);

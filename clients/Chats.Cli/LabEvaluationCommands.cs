@@ -12,7 +12,7 @@ namespace Chats.Cli;
 /// </summary>
 internal static class LabEvaluationCommands
 {
-    public static IEnumerable<Command> Create() => [Eval(), SelectGuidance(), ValidationPrompts()];
+    public static IEnumerable<Command> Create() => [Eval(), SelectGuidance(), ValidationPrompts(), Reconstruct()];
 
     private sealed class SamplingOptions
     {
@@ -125,6 +125,30 @@ internal static class LabEvaluationCommands
         {
             ShapesGuidanceSelection.WriteValidationPrompts(result.GetValue(output)!.FullName, result.GetValue(perCategory), result.GetValue(seed));
             Console.WriteLine($"wrote {result.GetValue(output)!.FullName}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Reconstruct()
+    {
+        var command = new Command("reconstruct", "Render each prompt's scene, pass it through a pipeline's VAE and score the reconstructions: the ceiling of a model in that latent space.");
+        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "Pipeline folder (its vae is used).", Required = true };
+        var prompts = new Option<FileInfo>("--prompts") { Description = "Prompt set JSONL.", Required = true };
+        var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds.", DefaultValueFactory = _ => "0,1,2,3" };
+        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Image folder.", Required = true };
+        foreach (var option in new Option[] { model, prompts, seeds, output })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(result =>
+        {
+            var entries = ShapesEvalSet.Load(result.GetValue(prompts)!.FullName);
+            var seedList = ParseSeeds(result.GetValue(seeds)!);
+            string dir = result.GetValue(output)!.FullName;
+            ShapesLab.ReconstructEvalSet(entries, seedList, Path.Combine(result.GetValue(model)!.FullName, "vae"), dir);
+            Console.WriteLine(ShapesLab.ScoreFolder(entries, dir, seedList).Format());
             return 0;
         });
         return command;

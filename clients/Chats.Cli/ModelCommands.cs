@@ -14,6 +14,7 @@ internal static class ModelCommands
         model.Subcommands.Add(CreateTiny());
         model.Subcommands.Add(Inspect());
         model.Subcommands.Add(Run());
+        model.Subcommands.Add(Export());
         return model;
     }
 
@@ -86,6 +87,27 @@ internal static class ModelCommands
             }
 
             Console.WriteLine($"wrote {path.FullName}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Export()
+    {
+        var command = new Command("export", "Copy a pipeline for shipping: model_index.json and the components it lists only, optionally stored as fp16.");
+        var source = new Option<DirectoryInfo>("--model", "-m") { Description = "Source pipeline folder.", Required = true };
+        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Destination folder.", Required = true };
+        var half = new Option<bool>("--half") { Description = "Store floating-point weights as fp16 (loaded back as fp32)." };
+        var components = new Option<string?>("--components") { Description = "Comma-separated components to keep (default: all)." };
+        command.Options.Add(source);
+        command.Options.Add(output);
+        command.Options.Add(half);
+        command.Options.Add(components);
+        command.SetAction(result =>
+        {
+            var keep = result.GetValue(components)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            long bytes = PipelineExport.Export(result.GetValue(source)!.FullName, result.GetValue(output)!.FullName, result.GetValue(half), keep);
+            Console.WriteLine($"wrote {result.GetValue(output)!.FullName} ({bytes / 1e6:F1} MB)");
             return 0;
         });
         return command;

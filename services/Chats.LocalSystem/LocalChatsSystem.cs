@@ -43,12 +43,16 @@ public sealed class LocalChatsSystem : IAsyncDisposable
                 ["EmbeddingCache:Redis"] = options.Redis,
             }, cancellationToken);
             var denoisers = new Dictionary<string, Uri?>();
+            string? standardModel = folder.HasComponent("unet") || options.StandardModelPath is null
+                ? null
+                : Core.Loading.DiffusersPipelineFolder.Open(options.StandardModelPath).Root;
             foreach (var (role, component) in new[] { ("preferred", "unet_win"), ("dispreferred", "unet_lose"), ("standard", "unet") })
             {
-                denoisers[role] = folder.HasComponent(component)
+                string source = role == "standard" && standardModel is not null ? standardModel : model;
+                denoisers[role] = folder.HasComponent(component) || source != model
                     ? await system.StartAsync(role, DenoiserServiceHost.Build, options, new()
                     {
-                        ["Denoiser:ModelPath"] = model,
+                        ["Denoiser:ModelPath"] = source,
                         ["Denoiser:Role"] = role,
                         ["Denoiser:Component"] = component,
                     }, cancellationToken)

@@ -6,6 +6,12 @@ public sealed record LocalSystemOptions
     /// <summary>Diffusers pipeline folder with unet_win and unet_lose (and optionally unet for the CFG arm).</summary>
     public required string ModelPath { get; init; }
 
+    /// <summary>
+    /// A pipeline whose <c>unet</c> serves the standard (CFG arm) role when <see cref="ModelPath"/> has no <c>unet</c>;
+    /// it must share the text encoder and VAE of <see cref="ModelPath"/> (e.g. the base model a CHATS pair was fine-tuned from).
+    /// </summary>
+    public string? StandardModelPath { get; init; }
+
     /// <summary>Redis configuration for the embedding cache; null for the in-process cache.</summary>
     public string? Redis { get; init; }
 

@@ -35,7 +35,13 @@ public sealed class LocalPipeline : IDisposable
     /// Loads the text encoder(s), the VAE decoder and every UNet the folder has: <c>unet_win</c> (θ+),
     /// <c>unet_lose</c> (θ−) and <c>unet</c> (standard, the CFG model when present).
     /// </summary>
-    public static LocalPipeline Open(string modelPath, SamplingLimits? limits = null)
+    /// <param name="modelPath">The pipeline folder.</param>
+    /// <param name="limits">Sampling limits and defaults.</param>
+    /// <param name="standardModelPath">
+    /// A pipeline whose <c>unet</c> serves the standard (CFG) role when <paramref name="modelPath"/> has none: a CHATS
+    /// pipeline and the standard model it is A/B-tested against, sharing text encoder and VAE.
+    /// </param>
+    public static LocalPipeline Open(string modelPath, SamplingLimits? limits = null, string? standardModelPath = null)
     {
         var folder = DiffusersPipelineFolder.Open(modelPath);
         var owned = new List<IDisposable>();
@@ -60,6 +66,12 @@ public sealed class LocalPipeline : IDisposable
             var preferred = Unet("unet_win");
             var dispreferred = Unet("unet_lose");
             var standard = Unet("unet");
+            if (standard is null && standardModelPath is not null)
+            {
+                standard = UNetDenoiserModel.Load(DiffusersPipelineFolder.Open(standardModelPath).Root, "unet");
+                owned.Add(standard);
+            }
+
             var any = preferred ?? standard ?? throw new InvalidDataException($"{folder.Root}: the pipeline has no unet, unet_win or unet_lose");
             var roles = new DenoiserRoles(
                 preferred is null ? null : new LocalDenoiserEndpoint(preferred),

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Chats.Core.Imaging;
+using Chats.Core.Models.Vae;
+using static TorchSharp.torch;
 
 namespace Chats.Training.Shapes;
 
@@ -69,6 +71,34 @@ public static class ShapesLab
             string name = $"images/{i:D7}.png";
             File.WriteAllBytes(Path.Combine(outDir, name), PngEncoder.EncodeRgb(ShapesRenderer.RenderRgb(scene), ShapesVocabulary.Width, ShapesVocabulary.Height));
             index.WriteLine(JsonSerializer.Serialize(new Dictionary<string, string> { ["image"] = name, ["prompt"] = prompt.ToText() }));
+        }
+    }
+
+    /// <summary>
+    /// Renders the scene of every entry and seed, passes it through the VAE (posterior mean, decode) and writes the
+    /// reconstruction as <c>{id}_s{seed}.png</c>: scored, it is the ceiling a diffusion model in that latent space can reach.
+    /// </summary>
+    public static void ReconstructEvalSet(IReadOnlyList<ShapesEvalEntry> entries, IReadOnlyList<int> seeds, string vaeDir, string outDir)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ArgumentNullException.ThrowIfNull(seeds);
+        Directory.CreateDirectory(outDir);
+        using var vae = AutoencoderKL.Load(vaeDir);
+        using var noGrad = no_grad();
+        foreach (int seed in seeds)
+        {
+            foreach (var entry in entries)
+            {
+                using var scope = NewDisposeScope();
+                var scene = ShapesRenderer.Render(entry.Prompt, new Random(entry.NoiseSeed(seed)));
+                var rgb = ShapesRenderer.RenderRgb(scene);
+                var image = (tensor(rgb, [1, ShapesVocabulary.Height, ShapesVocabulary.Width, 3]).permute(0, 3, 1, 2).to(ScalarType.Float32) / 127.5) - 1.0;
+                var moments = vae.encode(image);
+                var decoded = vae.decode(moments.narrow(1, 0, moments.shape[1] / 2));
+                var planar = decoded[0].contiguous().data<float>().ToArray();
+                byte[] png = PngEncoder.EncodeRgb(ImageConversion.PlanarSignedToRgb(planar, ShapesVocabulary.Width, ShapesVocabulary.Height), ShapesVocabulary.Width, ShapesVocabulary.Height);
+                File.WriteAllBytes(Path.Combine(outDir, entry.ImageFileName(seed)), png);
+            }
         }
     }
 }

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The ShapesEval lab end to end: base model from scratch, preference pairs from its samples, the fine-tunes
+# (CHATS, Diffusion-DPO, Table 4 variants), the guidance rule, the evaluation and the docs/ artifacts.
+# Every stage resumes: training continues from its last checkpoint, generation keeps the images already written,
+# and a stage whose output exists is skipped. Usage: scripts/shapes-lab.sh [stage ...]  (default: all stages)
+# Environment: LAB (work folder, default .chats/lab), CHATS (the CLI, default ./chats), THREADS (libtorch threads, 2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+LAB=${LAB:-.chats/lab}
+CHATS=${CHATS:-./chats}
+THREADS=${THREADS:-2}
+PUBLIC=${PUBLIC:-../shared/shapes-benchmark/prompts-public.jsonl}
+STEPS=20                                     # sampling steps, DDIM, for every method
+METHODS=(chats dpo finetune-all finetune-preferred chats-no-ref)
+FT_STEPS=${FT_STEPS:-400}
+FT_BATCH=${FT_BATCH:-16}
+FT_LR=${FT_LR:-2e-5}
+mkdir -p "$LAB"
+
+# mode and alpha a fine-tuned method is sampled with: two-model methods with the CHATS proxy prompt, one-model methods with CFG.
+mode_of() { case "$1" in chats|chats-no-ref) echo chats;; *) echo cfg;; esac; }
+model_of() { if [ "$1" = standard ]; then echo "$LAB/base"; else echo "$LAB/ft-$1"; fi; }
+
+stage_base() {
+  $CHATS train base --out "$LAB/base" --scenes 40000 --vae-steps 600 --vae-batch-size 16 --steps 4000 --batch-size 32 \
+    --lr 4e-4 --checkpoint-every 200 --seed 0 --threads "$THREADS"
+}
+
+stage_validation() {
+  [ -f "$LAB/validation.jsonl" ] || $CHATS lab validation-prompts --per-category 8 --seed 7 --out "$LAB/validation.jsonl"
+}
+
+# The guidance rule: best overall on the validation prompts over the fixed grid, ties to the smaller s.
+select_guidance() { # name
+  local name=$1 file="$LAB/guidance/$1.txt"
+  mkdir -p "$LAB/guidance"
+  if [ ! -f "$file" ]; then
+    $CHATS lab select-guidance --model "$(model_of "$name")" --mode "$(mode_of "$name")" --prompts "$LAB/validation.jsonl" \
+      --steps $STEPS --out "$LAB/select/$name" > "$file.tmp"
+    mv "$file.tmp" "$file"
+  fi
+  sed -n 's/^chosen guidance s = //p' "$file"
+}
+
+stage_pairs() {
+  [ -f "$LAB/pairs/pairs.jsonl" ] && return 0
+  local s; s=$(select_guidance standard)
+  $CHATS lab pairs --model "$LAB/base" --guidance "$s" --steps $STEPS --prompts-count 600 --per-prompt 8 --seed 1 --out "$LAB/pairs"
+}
+
+stage_finetune() {
+  for m in "${METHODS[@]}"; do
+    $CHATS train preference --model "$LAB/base" --data "$LAB/pairs" --method "$m" --steps "$FT_STEPS" --batch-size "$FT_BATCH" \
+      --lr "$FT_LR" --beta 1000 --p-uncond 0.5 --checkpoint-every 100 --seed 0 --threads "$THREADS" --out "$LAB/ft-$m"
+  done
+}
+
+evaluate() { # name mode s alpha seeds folder
+  local name=$1 mode=$2 s=$3 alpha=$4 seeds=$5 dir=$6
+  local args=(--model "$(model_of "$name")" --mode "$mode" --guidance "$s" --steps $STEPS --prompts "$PUBLIC" --seeds "$seeds" --images "$dir/images")
+  [ "$mode" = cfg ] || args+=(--alpha "$alpha")
+  mkdir -p "$dir"
+  [ -f "$dir/score.json" ] || $CHATS lab eval "${args[@]}" --json "$dir/score.json" | tee "$dir/score.txt"
+}
+
+stage_eval() {
+  for name in standard "${METHODS[@]}"; do
+    local s; s=$(select_guidance "$name")
+    evaluate "$name" "$(mode_of "$name")" "$s" 0.5 0,1,2,3 "$LAB/eval/$name"
+  done
+  # Table 4: the two-model variants also sampled with alpha = 0.
+  for name in chats chats-no-ref; do
+    evaluate "$name" chats "$(select_guidance "$name")" 0 0,1,2,3 "$LAB/eval/$name-alpha0"
+  done
+  # Fig. 3: alpha sweep of CHATS at its chosen guidance.
+  local s; s=$(select_guidance chats)
+  for a in 0 0.25 0.5 0.75 1; do
+    evaluate chats chats "$s" "$a" 0,1,2,3 "$LAB/eval/alpha/$a"
+  done
+}
+
+stage_docs() {
+  mkdir -p docs/lab
+  local r=()
+  r+=(--result "Standard + CFG=$LAB/eval/standard/score.json")
+  r+=(--result "Diffusion-DPO + CFG=$LAB/eval/dpo/score.json")
+  r+=(--result "CHATS (α = 0.5)=$LAB/eval/chats/score.json")
+  $CHATS lab table "${r[@]}" --baseline "Standard + CFG" --out docs/lab/results.md
+  local t=()
+  t+=(--result "Single model, all images (α = 0)=$LAB/eval/finetune-all/score.json")
+  t+=(--result "Single model, preferred only (α = 0)=$LAB/eval/finetune-preferred/score.json")
+  t+=(--result "Two models, no reference (α = 0)=$LAB/eval/chats-no-ref-alpha0/score.json")
+  t+=(--result "Two models, no reference (α = 0.5)=$LAB/eval/chats-no-ref/score.json")
+  t+=(--result "CHATS (α = 0)=$LAB/eval/chats-alpha0/score.json")
+  t+=(--result "CHATS (α = 0.5)=$LAB/eval/chats/score.json")
+  $CHATS lab table "${t[@]}" --out docs/lab/table4.md
+  local a=()
+  for x in 0 0.25 0.5 0.75 1; do a+=(--result "$x=$LAB/eval/alpha/$x/score.json"); done
+  $CHATS lab plot "${a[@]}" --x-label alpha --reference "Standard + CFG=$(sed -n 's/.*"overall": *\([0-9.]*\).*/\1/p' "$LAB/eval/standard/score.json" | head -1)" --out docs/lab/alpha.png
+  $CHATS lab grid --prompts "$PUBLIC" --ids "${GRID_IDS:-}" --seed 0 --scale 3 \
+    --column "Standard=$LAB/eval/standard/images" --column "Diffusion-DPO=$LAB/eval/dpo/images" --column "CHATS=$LAB/eval/chats/images" \
+    --out docs/lab/grid.png
+}
+
+stages=("$@")
+[ ${#stages[@]} -gt 0 ] || stages=(base validation pairs finetune eval docs)
+for stage in "${stages[@]}"; do
+  echo "== $stage" >&2
+  "stage_$stage"
+done
