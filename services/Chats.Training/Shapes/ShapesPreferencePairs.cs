@@ -1,0 +1,172 @@
+using System.Globalization;
+using Chats.Core.Guidance;
+using Chats.Core.Inference;
+using Chats.Core.Sampling;
+using Chats.Training.Data;
+
+namespace Chats.Training.Shapes;
+
+/// <summary>
+/// Preference pairs made as real preference data is: the base model is sampled on prompts of the grammar, each
+/// generated image is judged with the scorer, and a correct generation of a prompt is paired with an incorrect
+/// generation of the same prompt. Pairs go to a <see cref="PreferenceFolderWriter"/> folder, the counts to
+/// <see cref="ShapesPairsSummary.FileName"/> beside it.
+/// </summary>
+/// <remarks>
+/// Prompts come from <see cref="ShapesPromptGenerator"/> seeded with <see cref="ShapesPairsOptions.Seed"/> (categories
+/// uniform). Prompt p is one CFG request of K images (<see cref="ShapesPairsOptions.RequestSeed"/>; image k gets that
+/// seed + k), so the data set is regenerated exactly from its settings. A prompt with c correct and K − c incorrect
+/// images gives min(c, K − c) pairs: the i-th correct image (in generation order) chosen over the i-th incorrect one,
+/// so no image is used twice and every prompt weighs at most K / 2 pairs.
+/// </remarks>
+public static class ShapesPreferencePairs
+{
+    /// <summary>
+    /// Samples, judges and pairs; returns (and writes) the summary. <paramref name="pipeline"/> must allow
+    /// <see cref="ShapesPairsOptions.ImagesPerPrompt"/> images per request (<see cref="SamplingLimits.MaxImages"/>) and
+    /// have a standard <c>unet</c> for CFG.
+    /// </summary>
+    /// <remarks>
+    /// Cancellation is checked between prompts and inside sampling. A cancelled run leaves the pairs of the prompts it
+    /// finished in <c>pairs.jsonl</c> but no <c>summary.json</c>: a folder without one is incomplete.
+    /// </remarks>
+    /// <exception cref="IOException">The output folder already holds a <c>pairs.jsonl</c>.</exception>
+    /// <exception cref="RequestValidationException">The pipeline refuses the settings (steps, guidance, images per request, mode).</exception>
+    public static async Task<ShapesPairsSummary> GenerateAsync(
+        LocalPipeline pipeline,
+        ShapesPairsOptions options,
+        IProgress<ShapesPairsProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        Validate(options);
+        string output = Path.GetFullPath(options.Output);
+        string pairsPath = Path.Combine(output, PreferenceFolderReader.PairsFileName);
+        if (File.Exists(pairsPath))
+        {
+            throw new IOException($"{pairsPath} already exists; preference data is never overwritten (choose another folder)");
+        }
+
+        var judge = options.Judge ?? JudgeWithScorer;
+        var prompts = new ShapesPromptGenerator(options.Seed);
+        int k = options.ImagesPerPrompt;
+
+        // Settle what the pipeline fills in (scheduler, size) and refuse bad settings before anything is written.
+        var spec = pipeline.Validator.Validate(Request(options, ShapesPrompt.SingleObject(ShapeKind.Circle).ToText(), 0));
+
+        var perCategory = ShapesVocabulary.Categories.ToDictionary(c => c, _ => new ShapesPairsCounts());
+        using (var writer = new PreferenceFolderWriter(output))
+        {
+            for (int p = 0; p < options.Prompts; p++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var prompt = prompts.Next();
+                string text = prompt.ToText();
+                var generated = await pipeline.GenerateAsync(Request(options, text, p), cancellationToken).ConfigureAwait(false);
+                if (generated.Count != k)
+                {
+                    throw new InvalidOperationException($"prompt {p} '{text}': the pipeline returned {generated.Count} images, {k} were asked for");
+                }
+
+                var images = new RgbImage[k];
+                var correct = new bool[k];
+                for (int i = 0; i < k; i++)
+                {
+                    images[i] = PngRgbReader.Read(generated[i].Png);
+                    correct[i] = judge(prompt, images[i]);
+                }
+
+                var pairs = Pair(correct);
+                string category = ShapesVocabulary.CategoryName(prompt.Category);
+                for (int i = 0; i < pairs.Count; i++)
+                {
+                    var (chosen, rejected) = pairs[i];
+                    writer.Write(new PreferencePair(text, ToData(images[chosen]), ToData(images[rejected]))
+                    {
+                        Id = string.Create(CultureInfo.InvariantCulture, $"{p}-{i}"),
+                        Metadata = new Dictionary<string, string>
+                        {
+                            ["category"] = category,
+                            ["chosen_seed"] = generated[chosen].Seed.ToString(CultureInfo.InvariantCulture),
+                            ["rejected_seed"] = generated[rejected].Seed.ToString(CultureInfo.InvariantCulture),
+                        },
+                    });
+                }
+
+                perCategory[prompt.Category] = perCategory[prompt.Category].AddPrompt(k, correct.Count(c => c), pairs.Count);
+                progress?.Report(new ShapesPairsProgress(p + 1, options.Prompts, writer.Count));
+            }
+        }
+
+        var summary = new ShapesPairsSummary
+        {
+            Model = options.ModelPath,
+            Mode = spec.Guidance.Mode,
+            GuidanceScale = spec.Guidance.Scale,
+            Steps = spec.Steps,
+            Scheduler = spec.Scheduler,
+            Width = spec.Width,
+            Height = spec.Height,
+            Prompts = options.Prompts,
+            ImagesPerPrompt = k,
+            Seed = options.Seed,
+            Categories = ShapesVocabulary.Categories.ToDictionary(ShapesVocabulary.CategoryName, c => perCategory[c]),
+            Total = perCategory.Values.Aggregate(new ShapesPairsCounts(), (sum, c) => sum.Plus(c)),
+        };
+        summary.Save(output);
+        return summary;
+    }
+
+    /// <summary>
+    /// The pairs of one prompt's verdicts: the i-th correct index chosen over the i-th incorrect one, for i below
+    /// min(#correct, #incorrect).
+    /// </summary>
+    internal static IReadOnlyList<(int Chosen, int Rejected)> Pair(IReadOnlyList<bool> correct)
+    {
+        ArgumentNullException.ThrowIfNull(correct);
+        var good = new List<int>();
+        var bad = new List<int>();
+        for (int i = 0; i < correct.Count; i++)
+        {
+            (correct[i] ? good : bad).Add(i);
+        }
+
+        return [.. good.Zip(bad)];
+    }
+
+    private static void Validate(ShapesPairsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentException.ThrowIfNullOrWhiteSpace(options.Output, nameof(options));
+        ArgumentNullException.ThrowIfNull(options.ModelPath, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Prompts, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Steps, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Seed, nameof(options));
+
+        // One image can never be paired with another of its own prompt.
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ImagesPerPrompt, 2, nameof(options));
+        if ((long)options.Prompts * options.ImagesPerPrompt > ShapesPairsOptions.SeedStride)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options),
+                $"{options.Prompts} prompts x {options.ImagesPerPrompt} images exceed {ShapesPairsOptions.SeedStride}: the noise seeds would overlap those of seed {options.Seed + 1}");
+        }
+    }
+
+    private static GenerationRequestInput Request(ShapesPairsOptions options, string prompt, int promptIndex) => new(
+        prompt,
+        string.Empty,
+        0,
+        0,
+        options.Steps,
+        options.RequestSeed(promptIndex),
+        options.GuidanceScale,
+        null,
+        GuidanceMode.Cfg,
+        null,
+        options.ImagesPerPrompt);
+
+    private static bool JudgeWithScorer(ShapesPrompt prompt, RgbImage image) => ShapesScorer.Judge(prompt, image.Rgb, image.Width, image.Height);
+
+    private static Data.RgbImage ToData(RgbImage image) => new(image.Width, image.Height, image.Rgb);
+}
