@@ -1,0 +1,191 @@
+using System.Globalization;
+using Chats.Core.Inference;
+using Chats.Core.Loading;
+using Chats.Training.Data;
+using Chats.Training.Shapes;
+using Chats.Training.Tests.Data;
+using Chats.Training.Tests.Training;
+using static TorchSharp.torch;
+using RgbImage = Chats.Training.Shapes.RgbImage;
+
+namespace Chats.Training.Tests.Shapes;
+
+[Collection(SerialTorchTests.Name)]
+public sealed class ShapesPreferencePairsTests : IDisposable
+{
+    private const int Prompts = 4;
+    private const int PerPrompt = 4;
+
+    private readonly TempFolder _temp = new();
+
+    public ShapesPreferencePairsTests()
+    {
+        set_num_threads(1); // see TinyModels: one libtorch thread on the shared cores
+        TinyPipelineBuilder.Create(Model);
+    }
+
+    private string Model => _temp.Combine("model");
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public void Pair_MatchesTheIthCorrectWithTheIthIncorrect_InGenerationOrder()
+    {
+        Assert.Equal([(0, 1), (3, 2), (4, 5)], ShapesPreferencePairs.Pair([true, false, false, true, true, false, true, true]));
+        Assert.Equal([(2, 0)], ShapesPreferencePairs.Pair([false, false, true]));
+        Assert.Empty(ShapesPreferencePairs.Pair([true, true, true, true]));
+        Assert.Empty(ShapesPreferencePairs.Pair([false, false, false, false]));
+        Assert.Empty(ShapesPreferencePairs.Pair([]));
+    }
+
+    [Fact]
+    public async Task FakeJudge_PairsJudgedImages_CountsAgree_AndASecondRunIsByteIdentical()
+    {
+        var ct = TestContext.Current.CancellationToken;
+
+        // The random tiny model never draws a ShapesEval scene: a judge from the pixels' hash gives both outcomes.
+        static bool ByHash(ShapesPrompt prompt, RgbImage image) => (image.Rgb.Aggregate(17, (h, b) => unchecked((h * 31) + b)) & 1) == 0;
+        var verdicts = new List<(ShapesPrompt Prompt, bool Correct)>();
+        var options = Options("first") with { Judge = (prompt, image) => Record(verdicts, prompt, ByHash(prompt, image)) };
+        var progress = new ShapesPairsProgressLog();
+
+        using (var pipeline = LocalPipeline.Open(Model))
+        {
+            var summary = await ShapesPreferencePairs.GenerateAsync(pipeline, options, progress, ct);
+            var loaded = ShapesPairsSummary.Load(options.Output);
+            Assert.Equal(summary.Categories, loaded.Categories);
+            Assert.Equal(summary, loaded with { Categories = summary.Categories });
+            var pairs = CheckFolder(options, verdicts, summary, ByHash);
+            Assert.NotEmpty(pairs); // otherwise this test would not exercise pairing
+            Assert.Equal(Enumerable.Range(1, Prompts), progress.Reports.Select(r => r.PromptsDone));
+            Assert.All(progress.Reports, r => Assert.Equal(Prompts, r.TotalPrompts));
+            Assert.Equal(pairs.Count, progress.Reports[^1].Pairs);
+
+            var again = Options("second") with { Judge = ByHash };
+            await ShapesPreferencePairs.GenerateAsync(pipeline, again, null, ct);
+            foreach (string file in Directory.EnumerateFiles(options.Output, "*", SearchOption.AllDirectories))
+            {
+                string relative = Path.GetRelativePath(options.Output, file);
+                Assert.True(File.ReadAllBytes(file).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(again.Output, relative))), relative);
+            }
+
+            Assert.Equal(
+                Directory.GetFiles(options.Output, "*", SearchOption.AllDirectories).Length,
+                Directory.GetFiles(again.Output, "*", SearchOption.AllDirectories).Length);
+        }
+    }
+
+    [Fact]
+    public async Task RealScorer_SummaryIsConsistentWithTheJudgementsAndThePairs()
+    {
+        var verdicts = new List<(ShapesPrompt Prompt, bool Correct)>();
+        static bool Scorer(ShapesPrompt prompt, RgbImage image) => ShapesScorer.Judge(prompt, image.Rgb, image.Width, image.Height);
+        var options = Options("scored") with { Judge = (prompt, image) => Record(verdicts, prompt, Scorer(prompt, image)) };
+
+        using var pipeline = LocalPipeline.Open(Model);
+        var summary = await ShapesPreferencePairs.GenerateAsync(pipeline, options, null, TestContext.Current.CancellationToken);
+
+        CheckFolder(options, verdicts, summary, Scorer);
+        Assert.Equal(Path.GetFullPath(Model), summary.Model);
+        Assert.Equal((5f, 2, 64, 64), (summary.GuidanceScale, summary.Steps, summary.Width, summary.Height));
+        Assert.Equal(Core.Guidance.GuidanceMode.Cfg, summary.Mode);
+    }
+
+    [Fact]
+    public async Task ExistingPairsFile_IsRefusedBeforeSampling()
+    {
+        var options = Options("taken");
+        Directory.CreateDirectory(options.Output);
+        await File.WriteAllTextAsync(Path.Combine(options.Output, PreferenceFolderReader.PairsFileName), "kept\n", TestContext.Current.CancellationToken);
+        int judged = 0;
+
+        using var pipeline = LocalPipeline.Open(Model);
+        var e = await Assert.ThrowsAsync<IOException>(() => ShapesPreferencePairs.GenerateAsync(
+            pipeline, options with { Judge = (_, _) => ++judged > 0 }, null, TestContext.Current.CancellationToken));
+
+        Assert.Contains(PreferenceFolderReader.PairsFileName, e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, judged);
+        Assert.Equal("kept\n", await File.ReadAllTextAsync(Path.Combine(options.Output, PreferenceFolderReader.PairsFileName), TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task Cancel_StopsBetweenPrompts_AndWritesNoSummary()
+    {
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var progress = new ShapesPairsProgressLog(_ => cancel.Cancel());
+        var options = Options("cancelled") with { Judge = (_, _) => true };
+
+        using var pipeline = LocalPipeline.Open(Model);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ShapesPreferencePairs.GenerateAsync(pipeline, options, progress, cancel.Token));
+
+        Assert.Single(progress.Reports);
+        Assert.False(File.Exists(Path.Combine(options.Output, ShapesPairsSummary.FileName)));
+    }
+
+    private ShapesPairsOptions Options(string output) => new()
+    {
+        Output = _temp.Combine(output),
+        ModelPath = Path.GetFullPath(Model),
+        Prompts = Prompts,
+        ImagesPerPrompt = PerPrompt,
+        Steps = 2,
+        Seed = 3,
+    };
+
+    private static bool Record(List<(ShapesPrompt, bool)> verdicts, ShapesPrompt prompt, bool correct)
+    {
+        verdicts.Add((prompt, correct));
+        return correct;
+    }
+
+    // Checks the folder against the judge's verdicts (K per prompt, in order) and returns its pairs.
+    private static IReadOnlyList<PreferencePair> CheckFolder(
+        ShapesPairsOptions options, List<(ShapesPrompt Prompt, bool Correct)> verdicts, ShapesPairsSummary summary, Func<ShapesPrompt, RgbImage, bool> judge)
+    {
+        Assert.Equal(Prompts * PerPrompt, verdicts.Count);
+        var perPrompt = verdicts.Chunk(PerPrompt).Select(c => (c[0].Prompt, Correct: c.Count(v => v.Correct))).ToList();
+        Assert.All(verdicts.Chunk(PerPrompt), c => Assert.All(c, v => Assert.Equal(c[0].Prompt, v.Prompt)));
+
+        var pairs = new PreferenceFolderReader(options.Output).ReadAll();
+        Assert.Equal(perPrompt.Sum(p => Math.Min(p.Correct, PerPrompt - p.Correct)), pairs.Count);
+        Assert.Equal(pairs.Count, File.ReadAllLines(Path.Combine(options.Output, PreferenceFolderReader.PairsFileName)).Length);
+
+        var expectedTotal = new ShapesPairsCounts
+        {
+            Prompts = Prompts,
+            Images = Prompts * PerPrompt,
+            CorrectImages = perPrompt.Sum(p => p.Correct),
+            PromptsWithBothOutcomes = perPrompt.Count(p => p.Correct > 0 && p.Correct < PerPrompt),
+            Pairs = pairs.Count,
+        };
+        Assert.Equal(expectedTotal, summary.Total);
+        Assert.Equal((Prompts, PerPrompt, options.Seed), (summary.Prompts, summary.ImagesPerPrompt, summary.Seed));
+        Assert.Equal(ShapesVocabulary.Categories.Select(ShapesVocabulary.CategoryName), summary.Categories.Keys);
+        foreach (var category in ShapesVocabulary.Categories)
+        {
+            var mine = perPrompt.Where(p => p.Prompt.Category == category).ToList();
+            var counts = summary.Categories[ShapesVocabulary.CategoryName(category)];
+            Assert.Equal((mine.Count, mine.Count * PerPrompt, mine.Sum(p => p.Correct)), (counts.Prompts, counts.Images, counts.CorrectImages));
+            Assert.Equal(mine.Sum(p => Math.Min(p.Correct, PerPrompt - p.Correct)), counts.Pairs);
+        }
+
+        foreach (var pair in pairs)
+        {
+            var prompt = ShapesPrompt.Parse(pair.Prompt);
+            int p = int.Parse(pair.Id!.Split('-')[0], CultureInfo.InvariantCulture);
+            Assert.Equal(perPrompt[p].Prompt, prompt);
+            Assert.Equal(ShapesVocabulary.CategoryName(prompt.Category), pair.Metadata["category"]);
+            ulong first = options.RequestSeed(p);
+            foreach (string key in new[] { "chosen_seed", "rejected_seed" })
+            {
+                ulong seed = ulong.Parse(pair.Metadata[key], CultureInfo.InvariantCulture);
+                Assert.InRange(seed, first, first + PerPrompt - 1);
+            }
+
+            Assert.True(judge(prompt, new RgbImage(pair.Chosen.Width, pair.Chosen.Height, pair.Chosen.Rgb)), $"{pair.Id} chosen");
+            Assert.False(judge(prompt, new RgbImage(pair.Rejected.Width, pair.Rejected.Height, pair.Rejected.Rgb)), $"{pair.Id} rejected");
+        }
+
+        return pairs;
+    }
+}
