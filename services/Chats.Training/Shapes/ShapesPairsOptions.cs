@@ -41,4 +41,46 @@ public sealed record ShapesPairsOptions
 
     /// <summary>The noise seed of prompt <paramref name="promptIndex"/>'s request (image k adds k).</summary>
     public ulong RequestSeed(int promptIndex) => ((ulong)Seed * SeedStride) + ((ulong)promptIndex * (ulong)ImagesPerPrompt);
+
+    /// <summary>What is wrong with these settings, one sentence each naming the setting; empty when they can run.</summary>
+    /// <remarks>Checks only what needs no model; the pipeline validates steps, guidance and size again.</remarks>
+    public IReadOnlyList<string> Problems()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(Output))
+        {
+            problems.Add("the output folder is not set");
+        }
+
+        if (ModelPath is null)
+        {
+            problems.Add("the model path is not set");
+        }
+
+        if (Prompts <= 0)
+        {
+            problems.Add($"prompts must be positive, got {Prompts}");
+        }
+
+        if (Steps <= 0)
+        {
+            problems.Add($"steps must be positive, got {Steps}");
+        }
+
+        if (Seed < 0)
+        {
+            problems.Add($"seed must not be negative, got {Seed}");
+        }
+
+        if (ImagesPerPrompt < 2)
+        {
+            problems.Add($"images per prompt must be at least 2 (a pair needs two images of one prompt), got {ImagesPerPrompt}");
+        }
+        else if ((long)Prompts * ImagesPerPrompt > SeedStride)
+        {
+            problems.Add($"{Prompts} prompts x {ImagesPerPrompt} images exceed {SeedStride}: the noise seeds would overlap those of seed {Seed + 1}");
+        }
+
+        return problems;
+    }
 }

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Chats.Core.Guidance;
@@ -17,6 +18,9 @@ public sealed record ShapesPairsSummary
     private static readonly JsonSerializerOptions s_json = new()
     {
         WriteIndented = true,
+
+        // Keeps the seed rule's '+' and the model path readable; control characters and quotes are still escaped.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };

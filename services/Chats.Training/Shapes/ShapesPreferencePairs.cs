@@ -30,6 +30,7 @@ public static class ShapesPreferencePairs
     /// Cancellation is checked between prompts and inside sampling. A cancelled run leaves the pairs of the prompts it
     /// finished in <c>pairs.jsonl</c> but no <c>summary.json</c>: a folder without one is incomplete.
     /// </remarks>
+    /// <exception cref="ArgumentException"><see cref="ShapesPairsOptions.Problems"/> names a problem.</exception>
     /// <exception cref="IOException">The output folder already holds a <c>pairs.jsonl</c>.</exception>
     /// <exception cref="RequestValidationException">The pipeline refuses the settings (steps, guidance, images per request, mode).</exception>
     public static async Task<ShapesPairsSummary> GenerateAsync(
@@ -137,19 +138,10 @@ public static class ShapesPreferencePairs
     private static void Validate(ShapesPairsOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentException.ThrowIfNullOrWhiteSpace(options.Output, nameof(options));
-        ArgumentNullException.ThrowIfNull(options.ModelPath, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Prompts, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Steps, nameof(options));
-        ArgumentOutOfRangeException.ThrowIfNegative(options.Seed, nameof(options));
-
-        // One image can never be paired with another of its own prompt.
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.ImagesPerPrompt, 2, nameof(options));
-        if ((long)options.Prompts * options.ImagesPerPrompt > ShapesPairsOptions.SeedStride)
+        var problems = options.Problems();
+        if (problems.Count > 0)
         {
-            throw new ArgumentOutOfRangeException(
-                nameof(options),
-                $"{options.Prompts} prompts x {options.ImagesPerPrompt} images exceed {ShapesPairsOptions.SeedStride}: the noise seeds would overlap those of seed {options.Seed + 1}");
+            throw new ArgumentException(string.Join("; ", problems), nameof(options));
         }
     }
 

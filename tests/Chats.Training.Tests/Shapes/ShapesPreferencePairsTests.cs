@@ -29,16 +29,6 @@ public sealed class ShapesPreferencePairsTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public void Pair_MatchesTheIthCorrectWithTheIthIncorrect_InGenerationOrder()
-    {
-        Assert.Equal([(0, 1), (3, 2), (4, 5)], ShapesPreferencePairs.Pair([true, false, false, true, true, false, true, true]));
-        Assert.Equal([(2, 0)], ShapesPreferencePairs.Pair([false, false, true]));
-        Assert.Empty(ShapesPreferencePairs.Pair([true, true, true, true]));
-        Assert.Empty(ShapesPreferencePairs.Pair([false, false, false, false]));
-        Assert.Empty(ShapesPreferencePairs.Pair([]));
-    }
-
-    [Fact]
     public async Task FakeJudge_PairsJudgedImages_CountsAgree_AndASecondRunIsByteIdentical()
     {
         var ct = TestContext.Current.CancellationToken;
