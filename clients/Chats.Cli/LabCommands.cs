@@ -1,5 +1,10 @@
 using System.CommandLine;
+using System.Diagnostics;
 using System.Globalization;
+using Chats.Core.Guidance;
+using Chats.Core.Inference;
+using Chats.Core.Sampling;
+using Chats.Training.Data;
 using Chats.Training.Shapes;
 
 namespace Chats.Cli;
@@ -9,7 +14,7 @@ internal static class LabCommands
 {
     public static Command Create()
     {
-        var lab = new Command("lab", "ShapesEval lab: render scenes, write training sets, score generated images.");
+        var lab = new Command("lab", "ShapesEval lab: render scenes, write training sets, score generated images, make preference pairs.");
         lab.Subcommands.Add(Score());
         lab.Subcommands.Add(Render());
         lab.Subcommands.Add(Dataset());
@@ -17,6 +22,8 @@ internal static class LabCommands
         {
             lab.Subcommands.Add(command);
         }
+
+        lab.Subcommands.Add(Pairs());
         return lab;
     }
 
@@ -78,6 +85,121 @@ internal static class LabCommands
             return 0;
         });
         return command;
+    }
+
+    private static Command Pairs()
+    {
+        var command = new Command(
+            "pairs",
+            "Make preference pairs from base-model samples: K CFG images per grammar prompt, judged by the SPEC scorer; a correct and an incorrect image of the same prompt form a pair. Writes pairs.jsonl, images/ and summary.json.");
+        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "Base pipeline folder (diffusers layout with a unet).", Required = true };
+        var prompts = new Option<int>("--prompts-count") { Description = "Prompts drawn from the grammar (categories uniform).", DefaultValueFactory = _ => 600 };
+        var perPrompt = new Option<int>("--per-prompt") { Description = "Images per prompt (K), sampled in one batched request.", DefaultValueFactory = _ => 8 };
+        var guidance = new Option<float>("--guidance") { Description = "CFG scale s, paper convention (diffusers w = s + 1).", DefaultValueFactory = _ => GuidanceParameters.DefaultScale };
+        var steps = new Option<int>("--steps") { Description = "Sampling steps (the model's default scheduler).", DefaultValueFactory = _ => 20 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the prompts; prompt p's noise seed is seed·1000000 + p·K, image k adds k.", DefaultValueFactory = _ => 1 };
+        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Output folder; refused if it already holds pairs.jsonl.", Required = true };
+        foreach (var option in new Option[] { model, prompts, perPrompt, guidance, steps, seed, output })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (result, ct) =>
+        {
+            var options = new ShapesPairsOptions
+            {
+                Output = result.GetValue(output)!.FullName,
+                ModelPath = result.GetValue(model)!.FullName,
+                Prompts = result.GetValue(prompts),
+                ImagesPerPrompt = result.GetValue(perPrompt),
+                GuidanceScale = result.GetValue(guidance),
+                Steps = result.GetValue(steps),
+                Seed = result.GetValue(seed),
+            };
+
+            // Refuse before loading the model: loading takes a while and the answers do not depend on it.
+            if (options.Problems() is { Count: > 0 } problems)
+            {
+                problems.ToList().ForEach(p => Console.Error.WriteLine($"error: {p}"));
+                return 1;
+            }
+
+            string pairsPath = Path.Combine(options.Output, PreferenceFolderReader.PairsFileName);
+            if (File.Exists(pairsPath))
+            {
+                Console.Error.WriteLine($"error: {pairsPath} already exists; choose another --out");
+                return 1;
+            }
+
+            var clock = Stopwatch.StartNew();
+            ShapesPairsSummary summary;
+            try
+            {
+                // The service's default of 4 images per request would refuse K = 8; here one request is one prompt's K images.
+                var limits = new SamplingLimits { MaxImages = Math.Max(options.ImagesPerPrompt, new SamplingLimits().MaxImages), DefaultMode = GuidanceMode.Cfg };
+                using var pipeline = LocalPipeline.Open(options.ModelPath, limits);
+                Console.Error.WriteLine(FormattableString.Invariant(
+                    $"sampling {options.Prompts} prompts x {options.ImagesPerPrompt} images from {options.ModelPath} (CFG s {options.GuidanceScale}, {options.Steps} steps, seed {options.Seed})"));
+                bool drawn = false;
+                var progress = new InlinePairsProgress(p =>
+                {
+                    drawn = true;
+                    var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / p.PromptsDone * (p.TotalPrompts - p.PromptsDone));
+                    Console.Error.Write(FormattableString.Invariant($"\rprompt {p.PromptsDone}/{p.TotalPrompts}  pairs {p.Pairs}  ETA {(int)eta.TotalHours}:{eta:mm\\:ss}  "));
+                });
+                try
+                {
+                    summary = await ShapesPreferencePairs.GenerateAsync(pipeline, options, progress, ct);
+                }
+                finally
+                {
+                    if (drawn)
+                    {
+                        Console.Error.WriteLine();
+                    }
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                Console.Error.WriteLine($"stopped; {options.Output} holds the pairs of the prompts finished so far but no summary.json (incomplete)");
+                return 130;
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException)
+            {
+                // Bad input (model folder, settings the pipeline refuses, an existing data set): one line, no stack trace.
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 1;
+            }
+
+            Console.Write(FormatCounts(summary));
+            Console.WriteLine(FormattableString.Invariant($"wrote {summary.Total.Pairs} pairs to {options.Output} in {clock.Elapsed.TotalMinutes:F1} min"));
+            return 0;
+        });
+        return command;
+    }
+
+    private static string FormatCounts(ShapesPairsSummary summary)
+    {
+        var text = new System.Text.StringBuilder();
+        void Row(string name, string prompts, string images, string correct, string percent, string both, string pairs) =>
+            text.Append(CultureInfo.InvariantCulture, $"{name,-14} {prompts,8} {images,8} {correct,8} {percent,9} {both,10} {pairs,8}\n");
+        void Counts(string name, ShapesPairsCounts c) => Row(
+            name,
+            c.Prompts.ToString(CultureInfo.InvariantCulture),
+            c.Images.ToString(CultureInfo.InvariantCulture),
+            c.CorrectImages.ToString(CultureInfo.InvariantCulture),
+            c.Images == 0 ? "-" : (100.0 * c.CorrectImages / c.Images).ToString("F1", CultureInfo.InvariantCulture),
+            c.PromptsWithBothOutcomes.ToString(CultureInfo.InvariantCulture),
+            c.Pairs.ToString(CultureInfo.InvariantCulture));
+
+        Row("category", "prompts", "images", "correct", "correct%", "both", "pairs");
+        foreach (var (name, counts) in summary.Categories)
+        {
+            Counts(name, counts);
+        }
+
+        Counts("total", summary.Total);
+        return text.ToString();
     }
 
     private static List<int> ParseSeeds(string seeds) =>
