@@ -4,7 +4,6 @@ using System.Globalization;
 using Chats.Core.Guidance;
 using Chats.Core.Inference;
 using Chats.Core.Sampling;
-using Chats.Training.Data;
 using Chats.Training.Shapes;
 
 namespace Chats.Cli;
@@ -98,7 +97,7 @@ internal static class LabCommands
         var guidance = new Option<float>("--guidance") { Description = "CFG scale s, paper convention (diffusers w = s + 1).", DefaultValueFactory = _ => GuidanceParameters.DefaultScale };
         var steps = new Option<int>("--steps") { Description = "Sampling steps (the model's default scheduler).", DefaultValueFactory = _ => 20 };
         var seed = new Option<int>("--seed") { Description = "Seed of the prompts; prompt p's noise seed is seed·1000000 + p·K, image k adds k.", DefaultValueFactory = _ => 1 };
-        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Output folder; refused if it already holds pairs.jsonl.", Required = true };
+        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Output folder, new or empty (a pairs.jsonl there is never overwritten); it appears when the run completes.", Required = true };
         foreach (var option in new Option[] { model, prompts, perPrompt, guidance, steps, seed, output })
         {
             command.Options.Add(option);
@@ -124,10 +123,13 @@ internal static class LabCommands
                 return 1;
             }
 
-            string pairsPath = Path.Combine(options.Output, PreferenceFolderReader.PairsFileName);
-            if (File.Exists(pairsPath))
+            try
             {
-                Console.Error.WriteLine($"error: {pairsPath} already exists; choose another --out");
+                ShapesPreferencePairs.CheckOutput(options.Output);
+            }
+            catch (IOException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
                 return 1;
             }
 
@@ -161,7 +163,7 @@ internal static class LabCommands
             }
             catch (OperationCanceledException)
             {
-                Console.Error.WriteLine($"stopped; {options.Output} holds the pairs of the prompts finished so far but no summary.json (incomplete)");
+                Console.Error.WriteLine($"stopped; nothing was written to {options.Output} (the unfinished {options.Output}{ShapesPreferencePairs.PartialSuffix} is replaced by the next run)");
                 return 130;
             }
             catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException)

@@ -21,17 +21,43 @@ namespace Chats.Training.Shapes;
 /// </remarks>
 public static class ShapesPreferencePairs
 {
+    /// <summary>Appended to the output folder's path for the sibling folder a run writes into until it completes.</summary>
+    public const string PartialSuffix = ".partial";
+
+    /// <summary>
+    /// Throws unless <paramref name="output"/> can receive a new data set: it must not exist or be an empty folder.
+    /// Cheap; callers check before loading a model.
+    /// </summary>
+    /// <exception cref="IOException">The folder holds a <c>pairs.jsonl</c> or other files.</exception>
+    public static void CheckOutput(string output)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(output);
+        string folder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(output));
+        string pairsPath = Path.Combine(folder, PreferenceFolderReader.PairsFileName);
+        if (File.Exists(pairsPath))
+        {
+            throw new IOException($"{pairsPath} already exists; preference data is never overwritten (choose another folder)");
+        }
+
+        if (File.Exists(folder) || (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any()))
+        {
+            throw new IOException($"{folder} exists and is not an empty folder; the pairs need a new or empty one");
+        }
+    }
+
     /// <summary>
     /// Samples, judges and pairs; returns (and writes) the summary. <paramref name="pipeline"/> must allow
     /// <see cref="ShapesPairsOptions.ImagesPerPrompt"/> images per request (<see cref="SamplingLimits.MaxImages"/>) and
     /// have a standard <c>unet</c> for CFG.
     /// </summary>
     /// <remarks>
-    /// Cancellation is checked between prompts and inside sampling. A cancelled run leaves the pairs of the prompts it
-    /// finished in <c>pairs.jsonl</c> but no <c>summary.json</c>: a folder without one is incomplete.
+    /// The run writes into the sibling folder <c>{Output}.partial</c> (a leftover one from an interrupted run is
+    /// deleted first) and renames it to <see cref="ShapesPairsOptions.Output"/> once <c>summary.json</c> is written,
+    /// so a <c>pairs.jsonl</c> at the output is always a complete data set. Cancellation is checked between prompts
+    /// and inside sampling; a cancelled run leaves only the <c>.partial</c> folder.
     /// </remarks>
     /// <exception cref="ArgumentException"><see cref="ShapesPairsOptions.Problems"/> names a problem.</exception>
-    /// <exception cref="IOException">The output folder already holds a <c>pairs.jsonl</c>.</exception>
+    /// <exception cref="IOException">See <see cref="CheckOutput"/>.</exception>
     /// <exception cref="RequestValidationException">The pipeline refuses the settings (steps, guidance, images per request, mode).</exception>
     public static async Task<ShapesPairsSummary> GenerateAsync(
         LocalPipeline pipeline,
@@ -41,12 +67,8 @@ public static class ShapesPreferencePairs
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         Validate(options);
-        string output = Path.GetFullPath(options.Output);
-        string pairsPath = Path.Combine(output, PreferenceFolderReader.PairsFileName);
-        if (File.Exists(pairsPath))
-        {
-            throw new IOException($"{pairsPath} already exists; preference data is never overwritten (choose another folder)");
-        }
+        CheckOutput(options.Output);
+        string output = Path.TrimEndingDirectorySeparator(Path.GetFullPath(options.Output));
 
         var judge = options.Judge ?? JudgeWithScorer;
         var prompts = new ShapesPromptGenerator(options.Seed);
@@ -55,8 +77,15 @@ public static class ShapesPreferencePairs
         // Settle what the pipeline fills in (scheduler, size) and refuse bad settings before anything is written.
         var spec = pipeline.Validator.Validate(Request(options, ShapesPrompt.SingleObject(ShapeKind.Circle).ToText(), 0));
 
+        string staging = output + PartialSuffix;
+        if (Directory.Exists(staging))
+        {
+            // Left by an interrupted run; the data are deterministic, so starting over loses nothing.
+            Directory.Delete(staging, recursive: true);
+        }
+
         var perCategory = ShapesVocabulary.Categories.ToDictionary(c => c, _ => new ShapesPairsCounts());
-        using (var writer = new PreferenceFolderWriter(output))
+        using (var writer = new PreferenceFolderWriter(staging))
         {
             for (int p = 0; p < options.Prompts; p++)
             {
@@ -114,7 +143,13 @@ public static class ShapesPreferencePairs
             Categories = ShapesVocabulary.Categories.ToDictionary(ShapesVocabulary.CategoryName, c => perCategory[c]),
             Total = perCategory.Values.Aggregate(new ShapesPairsCounts(), (sum, c) => sum.Plus(c)),
         };
-        summary.Save(output);
+        summary.Save(staging);
+        if (Directory.Exists(output))
+        {
+            Directory.Delete(output); // empty (CheckOutput); Directory.Move needs the name free
+        }
+
+        Directory.Move(staging, output);
         return summary;
     }
 

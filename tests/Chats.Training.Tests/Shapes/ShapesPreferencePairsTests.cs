@@ -82,7 +82,7 @@ public sealed class ShapesPreferencePairsTests : IDisposable
     }
 
     [Fact]
-    public async Task ExistingPairsFile_IsRefusedBeforeSampling()
+    public async Task ExistingPairsFileOrOtherFiles_AreRefusedBeforeSampling()
     {
         var options = Options("taken");
         Directory.CreateDirectory(options.Output);
@@ -96,20 +96,39 @@ public sealed class ShapesPreferencePairsTests : IDisposable
         Assert.Contains(PreferenceFolderReader.PairsFileName, e.Message, StringComparison.Ordinal);
         Assert.Equal(0, judged);
         Assert.Equal("kept\n", await File.ReadAllTextAsync(Path.Combine(options.Output, PreferenceFolderReader.PairsFileName), TestContext.Current.CancellationToken));
+
+        string other = _temp.Combine("occupied");
+        Directory.CreateDirectory(other);
+        await File.WriteAllTextAsync(Path.Combine(other, "notes.txt"), "mine\n", TestContext.Current.CancellationToken);
+        var occupied = await Assert.ThrowsAsync<IOException>(() => ShapesPreferencePairs.GenerateAsync(
+            pipeline, Options("occupied"), null, TestContext.Current.CancellationToken));
+        Assert.Contains("not an empty folder", occupied.Message, StringComparison.Ordinal);
+        Assert.Single(Directory.EnumerateFileSystemEntries(other));
     }
 
     [Fact]
-    public async Task Cancel_StopsBetweenPrompts_AndWritesNoSummary()
+    public async Task Cancel_LeavesOnlyThePartialFolder_AndTheNextRunReplacesIt()
     {
-        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        var ct = TestContext.Current.CancellationToken;
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var progress = new ShapesPairsProgressLog(_ => cancel.Cancel());
         var options = Options("cancelled") with { Judge = (_, _) => true };
+        Directory.CreateDirectory(options.Output); // an empty folder is accepted
 
         using var pipeline = LocalPipeline.Open(Model);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ShapesPreferencePairs.GenerateAsync(pipeline, options, progress, cancel.Token));
 
         Assert.Single(progress.Reports);
-        Assert.False(File.Exists(Path.Combine(options.Output, ShapesPairsSummary.FileName)));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(options.Output));
+        string partial = options.Output + ShapesPreferencePairs.PartialSuffix;
+        Assert.True(File.Exists(Path.Combine(partial, PreferenceFolderReader.PairsFileName)));
+        Assert.False(File.Exists(Path.Combine(partial, ShapesPairsSummary.FileName)));
+
+        var summary = await ShapesPreferencePairs.GenerateAsync(pipeline, options with { Prompts = 1 }, null, ct);
+        Assert.Equal(1, summary.Total.Prompts);
+        Assert.False(Directory.Exists(partial));
+        Assert.True(File.Exists(Path.Combine(options.Output, ShapesPairsSummary.FileName)));
+        Assert.Empty(new PreferenceFolderReader(options.Output).ReadAll()); // every image "correct": no pairs
     }
 
     private ShapesPairsOptions Options(string output) => new()
