@@ -80,6 +80,11 @@ internal sealed class SamplerTopology(IOptions<SamplerOptions> options, GrpcClie
             MaxImages = o.MaxImages,
             DefaultMode = o.DefaultMode,
         };
+        if (Directory.Exists(o.ModelPath))
+        {
+            limits = SamplingDefaultsFile.Apply(o.ModelPath, limits);
+        }
+
         return new Resolved(pipeline, new GenerationRequestValidator(limits, geometry, defaultScheduler, roles.AvailableModes));
     }
 

@@ -86,7 +86,8 @@ public sealed class LocalPipeline : IDisposable
             var geometry = new ModelGeometry(d.LatentChannels, decoder.SpatialFactor, side, side, d.PredictionType, d.TimeIdsCount > 0);
             var pipeline = new GenerationPipeline(text, roles, decoder, schedulerConfig, geometry, folder.ForceZerosForEmptyPrompt);
             var validator = new GenerationRequestValidator(
-                limits ?? new SamplingLimits { DefaultMode = roles.AvailableModes.Contains(GuidanceMode.Chats) ? GuidanceMode.Chats : GuidanceMode.Cfg },
+                limits ?? SamplingDefaultsFile.Apply(
+                    folder.Root, new SamplingLimits { DefaultMode = roles.AvailableModes.Contains(GuidanceMode.Chats) ? GuidanceMode.Chats : GuidanceMode.Cfg }),
                 geometry,
                 defaultScheduler,
                 roles.AvailableModes);

@@ -56,22 +56,22 @@ public sealed class GenerationRequestValidator
             throw new RequestValidationException("steps", $"{input.Steps} is outside [{_limits.MinSteps}, {_limits.MaxSteps}]");
         }
 
-        float scale = input.GuidanceScale ?? GuidanceParameters.DefaultScale;
+        GuidanceMode mode = input.Mode ?? fallbackMode ?? _limits.DefaultMode;
+        if (!Enum.IsDefined(mode))
+        {
+            throw new RequestValidationException("mode", $"unknown mode {(int)mode}");
+        }
+
+        float scale = input.GuidanceScale ?? (_limits.DefaultGuidanceScales.TryGetValue(mode, out float modeScale) ? modeScale : GuidanceParameters.DefaultScale);
         if (!float.IsFinite(scale) || scale < 0f || scale > _limits.MaxGuidanceScale)
         {
             throw new RequestValidationException("guidance_scale", $"{scale} is not a finite value in [0, {_limits.MaxGuidanceScale}] (paper convention s; diffusers' w = s + 1)");
         }
 
-        float alpha = input.Alpha ?? GuidanceParameters.DefaultAlpha;
+        float alpha = input.Alpha ?? _limits.DefaultAlpha;
         if (!float.IsFinite(alpha) || alpha < _limits.MinAlpha || alpha > _limits.MaxAlpha)
         {
             throw new RequestValidationException("alpha", $"{alpha} is not a finite value in [{_limits.MinAlpha}, {_limits.MaxAlpha}]");
-        }
-
-        GuidanceMode mode = input.Mode ?? fallbackMode ?? _limits.DefaultMode;
-        if (!Enum.IsDefined(mode))
-        {
-            throw new RequestValidationException("mode", $"unknown mode {(int)mode}");
         }
 
         if (_availableModes is not null && !_availableModes.Contains(mode))

@@ -32,6 +32,12 @@ public sealed record SamplingLimits
     /// <summary>Longest prompt in characters (the tokenizer truncates to 77 tokens anyway).</summary>
     public int MaxPromptLength { get; init; } = 2000;
 
+    /// <summary>Guidance scale s per mode when a request gives none; a mode not listed uses <see cref="GuidanceParameters.DefaultScale"/>.</summary>
+    public IReadOnlyDictionary<GuidanceMode, float> DefaultGuidanceScales { get; init; } = new Dictionary<GuidanceMode, float>();
+
+    /// <summary>α when a request gives none.</summary>
+    public float DefaultAlpha { get; init; } = GuidanceParameters.DefaultAlpha;
+
     /// <summary>Mode used when neither the request nor the A/B split names one.</summary>
     public GuidanceMode DefaultMode { get; init; } = GuidanceMode.Chats;
 }
