@@ -3,6 +3,7 @@ using System.Globalization;
 using Chats.Client;
 using Chats.Core.Guidance;
 using Chats.Core.Inference;
+using Chats.Core.Loading;
 using Chats.Core.Sampling;
 using Chats.Core.Schedulers;
 using Chats.Protos.V1;
@@ -36,9 +37,18 @@ internal static class GenerateCommand
         {
             var jobs = Jobs(result, request, result.GetValue(prompts), result.GetValue(seeds)!);
             var template = request.ToRequestTemplate(result);
-            Console.Error.WriteLine($"settings: mode {Describe(template.Mode)}, steps {(template.Steps == 0 ? "default" : template.Steps)}, "
-                + $"guidance s {(template.HasGuidanceScale ? template.GuidanceScale : GuidanceParameters.DefaultScale)} (diffusers w = s + 1), "
-                + $"alpha {(template.HasAlpha ? template.Alpha : GuidanceParameters.DefaultAlpha)}, scheduler {template.Scheduler}, {jobs.Count} image(s)");
+            var models = DefaultModel.Select(result.GetValue(model), result.GetValue(standard));
+            // In-process the model folder's sampling_defaults.json (the lab's chosen scales) fills what the request leaves out;
+            // through a gateway the sampler applies its own model's file, so the same defaults are printed.
+            var defaults = SamplingDefaultsFile.Apply(models.Model, new SamplingLimits());
+            string scales = template.HasGuidanceScale
+                ? template.GuidanceScale.ToString(CultureInfo.InvariantCulture)
+                : string.Join(", ", Enum.GetValues<Core.Guidance.GuidanceMode>().Select(m =>
+                    $"{m} {(defaults.DefaultGuidanceScales.TryGetValue(m, out float v) ? v : GuidanceParameters.DefaultScale).ToString(CultureInfo.InvariantCulture)}"));
+            Console.Error.WriteLine($"settings: model {models.Model}{(models.StandardModel is null ? string.Empty : $" (CFG model {models.StandardModel})")}, "
+                + $"mode {Describe(template.Mode)}, steps {(template.Steps == 0 ? defaults.DefaultSteps : template.Steps)}, "
+                + $"guidance s {scales} (diffusers w = s + 1), "
+                + $"alpha {(template.HasAlpha ? template.Alpha : defaults.DefaultAlpha).ToString(CultureInfo.InvariantCulture)}, scheduler {template.Scheduler}, {jobs.Count} image(s)");
             if (result.GetValue(endpoint) is { } gateway)
             {
                 using var client = new ChatsClient(gateway, new ChatsClientOptions { ClientKey = result.GetValue(request.ClientKey) });
@@ -56,7 +66,6 @@ internal static class GenerateCommand
             }
             else
             {
-                var models = DefaultModel.Select(result.GetValue(model), result.GetValue(standard));
                 using var local = LocalPipeline.Open(models.Model, standardModelPath: models.StandardModel);
                 foreach (var job in jobs)
                 {
