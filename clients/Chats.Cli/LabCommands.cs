@@ -13,7 +13,7 @@ internal static class LabCommands
 {
     public static Command Create()
     {
-        var lab = new Command("lab", "ShapesEval lab: render scenes, write training sets, score generated images, make preference pairs.");
+        var lab = new Command("lab", "ShapesEval lab: render scenes, write training sets, score generated images, make preference pairs, tabulate and plot scores, grid images.");
         lab.Subcommands.Add(Score());
         lab.Subcommands.Add(Render());
         lab.Subcommands.Add(Dataset());
@@ -36,14 +36,21 @@ internal static class LabCommands
         var prompts = PromptsOption();
         var seeds = SeedsOption();
         var images = new Option<DirectoryInfo>("--images") { Description = "Folder of generated images.", Required = true };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the report as JSON (read by lab table and lab plot)." };
         command.Options.Add(prompts);
         command.Options.Add(images);
         command.Options.Add(seeds);
+        command.Options.Add(json);
         command.SetAction(result =>
         {
             var entries = ShapesEvalSet.Load(result.GetValue(prompts)!.FullName);
             var report = ShapesLab.ScoreFolder(entries, result.GetValue(images)!.FullName, ParseSeeds(result.GetValue(seeds)!));
             Console.WriteLine(report.Format());
+            if (result.GetValue(json) is { } file)
+            {
+                WriteFile(file, report.ToJson());
+            }
+
             return 0;
         });
         return command;
@@ -202,6 +209,14 @@ internal static class LabCommands
 
         Counts("total", summary.Total);
         return text.ToString();
+    }
+
+    private static void WriteFile(FileInfo file, string text) => WriteFile(file, System.Text.Encoding.UTF8.GetBytes(text));
+
+    private static void WriteFile(FileInfo file, byte[] bytes)
+    {
+        file.Directory?.Create();
+        File.WriteAllBytes(file.FullName, bytes);
     }
 
     private static List<int> ParseSeeds(string seeds) =>
