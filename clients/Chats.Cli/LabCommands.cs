@@ -23,6 +23,7 @@ internal static class LabCommands
         }
 
         lab.Subcommands.Add(Pairs());
+        lab.Subcommands.Add(Table());
         return lab;
     }
 
@@ -211,12 +212,77 @@ internal static class LabCommands
         return text.ToString();
     }
 
+    private static Command Table()
+    {
+        var command = new Command("table", "Print a Markdown results table (method, overall, the six categories) of lab score --json reports.");
+        var results = NamedOption("--result", "A row: NAME=REPORT.json (repeat; rows keep this order).");
+        var baseline = new Option<string?>("--baseline") { Description = "Add a \"Δ overall\" column against the row of this NAME." };
+        var output = new Option<FileInfo?>("--out", "-o") { Description = "Write the table to this file instead of stdout." };
+        command.Options.Add(results);
+        command.Options.Add(baseline);
+        command.Options.Add(output);
+        command.SetAction(result => Report(() =>
+        {
+            var rows = ParseNamed(result.GetValue(results)!, "--result").Select(r => new ShapesResult(r.Name, ShapesReport.ReadJsonFile(r.Value))).ToList();
+            string table = ShapesResultsTable.ToMarkdown(rows, result.GetValue(baseline));
+            if (result.GetValue(output) is { } file)
+            {
+                WriteFile(file, table);
+            }
+            else
+            {
+                Console.Write(table);
+            }
+        }));
+        return command;
+    }
+
+    private static Option<string[]> NamedOption(string name, string description) =>
+        new(name) { Description = description, Required = true, Arity = ArgumentArity.OneOrMore };
+
+    /// <summary>Splits NAME=VALUE arguments at the first '=' (so a value may be a path containing '=').</summary>
+    private static List<(string Name, string Value)> ParseNamed(IEnumerable<string> arguments, string option)
+    {
+        var parsed = new List<(string Name, string Value)>();
+        foreach (string argument in arguments)
+        {
+            int split = argument.IndexOf('=', StringComparison.Ordinal);
+            if (split <= 0 || split == argument.Length - 1)
+            {
+                throw new ArgumentException($"{option} '{argument}': expected NAME=VALUE");
+            }
+
+            parsed.Add((argument[..split], argument[(split + 1)..]));
+        }
+
+        return parsed;
+    }
+
     private static void WriteFile(FileInfo file, string text) => WriteFile(file, System.Text.Encoding.UTF8.GetBytes(text));
 
     private static void WriteFile(FileInfo file, byte[] bytes)
     {
         file.Directory?.Create();
         File.WriteAllBytes(file.FullName, bytes);
+    }
+
+    /// <summary>Runs a report verb; bad input (a missing or malformed file, a bad argument) is one error line, no stack trace.</summary>
+    private static int Report(Action action)
+    {
+        try
+        {
+            action();
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or FormatException or ArgumentException or InvalidDataException or InvalidOperationException)
+        {
+            // ArgumentException appends " (Parameter 'name')": a library parameter name means nothing on the command line.
+            string message = e is ArgumentException { ParamName: { } name } && e.Message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal)
+                ? e.Message[..^$" (Parameter '{name}')".Length]
+                : e.Message;
+            Console.Error.WriteLine($"error: {message}");
+            return 1;
+        }
     }
 
     private static List<int> ParseSeeds(string seeds) =>
