@@ -24,6 +24,7 @@ internal static class LabCommands
 
         lab.Subcommands.Add(Pairs());
         lab.Subcommands.Add(Table());
+        lab.Subcommands.Add(Plot());
         return lab;
     }
 
@@ -237,6 +238,37 @@ internal static class LabCommands
         return command;
     }
 
+    private static Command Plot()
+    {
+        var command = new Command("plot", "Draw a PNG line chart of the overall and per-category scores of lab score --json reports against a numeric parameter.");
+        var results = NamedOption("--result", "A point: X=REPORT.json, X a number (repeat; sorted by X).");
+        var xLabel = new Option<string>("--x-label") { Description = "The x axis title.", DefaultValueFactory = _ => "alpha" };
+        var references = new Option<string[]>("--reference") { Description = "A dashed horizontal line: NAME=PERCENT (repeat).", Arity = ArgumentArity.ZeroOrMore };
+        var width = new Option<int>("--width") { Description = "Image width in pixels.", DefaultValueFactory = _ => ShapesPlot.DefaultWidth };
+        var height = new Option<int>("--height") { Description = "Image height in pixels.", DefaultValueFactory = _ => ShapesPlot.DefaultHeight };
+        var output = new Option<FileInfo>("--out", "-o") { Description = "The PNG file to write.", Required = true };
+        AddOptions(command, results, xLabel, references, width, height, output);
+        command.SetAction(result => Report(() =>
+        {
+            var points = ParseNamed(result.GetValue(results)!, "--result")
+                .Select(r => new ShapesPlotPoint(ParseNumber(r.Name, "--result"), ShapesReport.ReadJsonFile(r.Value))).ToList();
+            var lines = ParseNamed(result.GetValue(references) ?? [], "--reference")
+                .Select(r => new ShapesPlotReference(r.Name, ParseNumber(r.Value, "--reference"))).ToList();
+            byte[] png = ShapesPlot.RenderPng(points, result.GetValue(xLabel)!, lines, result.GetValue(width), result.GetValue(height));
+            WriteFile(result.GetValue(output)!, png);
+            Console.WriteLine($"wrote {result.GetValue(output)!.FullName}");
+        }));
+        return command;
+    }
+
+    private static void AddOptions(Command command, params Option[] options)
+    {
+        foreach (var option in options)
+        {
+            command.Options.Add(option);
+        }
+    }
+
     private static Option<string[]> NamedOption(string name, string description) =>
         new(name) { Description = description, Required = true, Arity = ArgumentArity.OneOrMore };
 
@@ -257,6 +289,11 @@ internal static class LabCommands
 
         return parsed;
     }
+
+    private static double ParseNumber(string text, string option) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
+            ? value
+            : throw new ArgumentException($"{option}: '{text}' is not a number");
 
     private static void WriteFile(FileInfo file, string text) => WriteFile(file, System.Text.Encoding.UTF8.GetBytes(text));
 
