@@ -25,6 +25,7 @@ internal static class LabCommands
         lab.Subcommands.Add(Pairs());
         lab.Subcommands.Add(Table());
         lab.Subcommands.Add(Plot());
+        lab.Subcommands.Add(Grid());
         return lab;
     }
 
@@ -257,6 +258,31 @@ internal static class LabCommands
             byte[] png = ShapesPlot.RenderPng(points, result.GetValue(xLabel)!, lines, result.GetValue(width), result.GetValue(height));
             WriteFile(result.GetValue(output)!, png);
             Console.WriteLine($"wrote {result.GetValue(output)!.FullName}");
+        }));
+        return command;
+    }
+
+    private static Command Grid()
+    {
+        var command = new Command("grid", "Draw a PNG image grid: rows = prompts (text at the left), columns = image folders (name on top).");
+        var prompts = PromptsOption();
+        var ids = new Option<string>("--ids") { Description = "Comma-separated prompt ids, one row each, in this order.", Required = true };
+        var seed = new Option<int>("--seed") { Description = "Which {id}_s{seed}.png to show.", DefaultValueFactory = _ => 0 };
+        var columns = NamedOption("--column", "A column: NAME=FOLDER of {id}_s{seed}.png images (repeat; columns keep this order).");
+        var scale = new Option<int>("--scale") { Description = "Nearest-neighbour upscaling of the 64x64 images.", DefaultValueFactory = _ => 3 };
+        var labelWidth = new Option<int>("--label-width") { Description = "Width of the prompt-text column in pixels.", DefaultValueFactory = _ => new ShapesGridLayout().LabelWidth };
+        var output = new Option<FileInfo>("--out", "-o") { Description = "The PNG file to write.", Required = true };
+        AddOptions(command, prompts, ids, seed, columns, scale, labelWidth, output);
+        command.SetAction(result => Report(() =>
+        {
+            var entries = ShapesEvalSet.Load(result.GetValue(prompts)!.FullName);
+            var rows = ShapesImageGrid.SelectRows(
+                entries, result.GetValue(ids)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            var folders = ParseNamed(result.GetValue(columns)!, "--column").Select(c => new ShapesGridColumn(c.Name, c.Value)).ToList();
+            var layout = new ShapesGridLayout { Scale = result.GetValue(scale), LabelWidth = result.GetValue(labelWidth) };
+            byte[] png = ShapesImageGrid.RenderPng(rows, folders, result.GetValue(seed), layout);
+            WriteFile(result.GetValue(output)!, png);
+            Console.WriteLine($"wrote {result.GetValue(output)!.FullName} ({rows.Count} rows, {folders.Count} columns)");
         }));
         return command;
     }
