@@ -13,7 +13,7 @@ internal static class LabCommands
 {
     public static Command Create()
     {
-        var lab = new Command("lab", "ShapesEval lab: render scenes, write training sets, score generated images, make preference pairs.");
+        var lab = new Command("lab", "ShapesEval lab: render scenes, write training sets, score generated images, make preference pairs, tabulate and plot scores, grid images.");
         lab.Subcommands.Add(Score());
         lab.Subcommands.Add(Render());
         lab.Subcommands.Add(Dataset());
@@ -23,6 +23,9 @@ internal static class LabCommands
         }
 
         lab.Subcommands.Add(Pairs());
+        lab.Subcommands.Add(Table());
+        lab.Subcommands.Add(Plot());
+        lab.Subcommands.Add(Grid());
         return lab;
     }
 
@@ -36,14 +39,21 @@ internal static class LabCommands
         var prompts = PromptsOption();
         var seeds = SeedsOption();
         var images = new Option<DirectoryInfo>("--images") { Description = "Folder of generated images.", Required = true };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the report as JSON (read by lab table and lab plot)." };
         command.Options.Add(prompts);
         command.Options.Add(images);
         command.Options.Add(seeds);
+        command.Options.Add(json);
         command.SetAction(result =>
         {
             var entries = ShapesEvalSet.Load(result.GetValue(prompts)!.FullName);
             var report = ShapesLab.ScoreFolder(entries, result.GetValue(images)!.FullName, ParseSeeds(result.GetValue(seeds)!));
             Console.WriteLine(report.Format());
+            if (result.GetValue(json) is { } file)
+            {
+                WriteFile(file, report.ToJson());
+            }
+
             return 0;
         });
         return command;
@@ -202,6 +212,140 @@ internal static class LabCommands
 
         Counts("total", summary.Total);
         return text.ToString();
+    }
+
+    private static Command Table()
+    {
+        var command = new Command("table", "Print a Markdown results table (method, overall, the six categories) of lab score --json reports.");
+        var results = NamedOption("--result", "A row: NAME=REPORT.json (repeat; rows keep this order).");
+        var baseline = new Option<string?>("--baseline") { Description = "Add a \"Δ overall\" column against the row of this NAME." };
+        var output = new Option<FileInfo?>("--out", "-o") { Description = "Write the table to this file instead of stdout." };
+        command.Options.Add(results);
+        command.Options.Add(baseline);
+        command.Options.Add(output);
+        command.SetAction(result => Report(() =>
+        {
+            var rows = ParseNamed(result.GetValue(results)!, "--result").Select(r => new ShapesResult(r.Name, ShapesReport.ReadJsonFile(r.Value))).ToList();
+            string table = ShapesResultsTable.ToMarkdown(rows, result.GetValue(baseline));
+            if (result.GetValue(output) is { } file)
+            {
+                WriteFile(file, table);
+            }
+            else
+            {
+                Console.Write(table);
+            }
+        }));
+        return command;
+    }
+
+    private static Command Plot()
+    {
+        var command = new Command("plot", "Draw a PNG line chart of the overall and per-category scores of lab score --json reports against a numeric parameter.");
+        var results = NamedOption("--result", "A point: X=REPORT.json, X a number (repeat; sorted by X).");
+        var xLabel = new Option<string>("--x-label") { Description = "The x axis title.", DefaultValueFactory = _ => "alpha" };
+        var references = new Option<string[]>("--reference") { Description = "A dashed horizontal line: NAME=PERCENT (repeat).", Arity = ArgumentArity.ZeroOrMore };
+        var width = new Option<int>("--width") { Description = "Image width in pixels.", DefaultValueFactory = _ => ShapesPlot.DefaultWidth };
+        var height = new Option<int>("--height") { Description = "Image height in pixels.", DefaultValueFactory = _ => ShapesPlot.DefaultHeight };
+        var output = new Option<FileInfo>("--out", "-o") { Description = "The PNG file to write.", Required = true };
+        AddOptions(command, results, xLabel, references, width, height, output);
+        command.SetAction(result => Report(() =>
+        {
+            var points = ParseNamed(result.GetValue(results)!, "--result")
+                .Select(r => new ShapesPlotPoint(ParseNumber(r.Name, "--result"), ShapesReport.ReadJsonFile(r.Value))).ToList();
+            var lines = ParseNamed(result.GetValue(references) ?? [], "--reference")
+                .Select(r => new ShapesPlotReference(r.Name, ParseNumber(r.Value, "--reference"))).ToList();
+            byte[] png = ShapesPlot.RenderPng(points, result.GetValue(xLabel)!, lines, result.GetValue(width), result.GetValue(height));
+            WriteFile(result.GetValue(output)!, png);
+            Console.WriteLine($"wrote {result.GetValue(output)!.FullName}");
+        }));
+        return command;
+    }
+
+    private static Command Grid()
+    {
+        var command = new Command("grid", "Draw a PNG image grid: rows = prompts (text at the left), columns = image folders (name on top).");
+        var prompts = PromptsOption();
+        var ids = new Option<string>("--ids") { Description = "Comma-separated prompt ids, one row each, in this order.", Required = true };
+        var seed = new Option<int>("--seed") { Description = "Which {id}_s{seed}.png to show.", DefaultValueFactory = _ => 0 };
+        var columns = NamedOption("--column", "A column: NAME=FOLDER of {id}_s{seed}.png images (repeat; columns keep this order).");
+        var scale = new Option<int>("--scale") { Description = "Nearest-neighbour upscaling of the 64x64 images.", DefaultValueFactory = _ => 3 };
+        var labelWidth = new Option<int>("--label-width") { Description = "Width of the prompt-text column in pixels.", DefaultValueFactory = _ => new ShapesGridLayout().LabelWidth };
+        var output = new Option<FileInfo>("--out", "-o") { Description = "The PNG file to write.", Required = true };
+        AddOptions(command, prompts, ids, seed, columns, scale, labelWidth, output);
+        command.SetAction(result => Report(() =>
+        {
+            var entries = ShapesEvalSet.Load(result.GetValue(prompts)!.FullName);
+            var rows = ShapesImageGrid.SelectRows(
+                entries, result.GetValue(ids)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            var folders = ParseNamed(result.GetValue(columns)!, "--column").Select(c => new ShapesGridColumn(c.Name, c.Value)).ToList();
+            var layout = new ShapesGridLayout { Scale = result.GetValue(scale), LabelWidth = result.GetValue(labelWidth) };
+            byte[] png = ShapesImageGrid.RenderPng(rows, folders, result.GetValue(seed), layout);
+            WriteFile(result.GetValue(output)!, png);
+            Console.WriteLine($"wrote {result.GetValue(output)!.FullName} ({rows.Count} rows, {folders.Count} columns)");
+        }));
+        return command;
+    }
+
+    private static void AddOptions(Command command, params Option[] options)
+    {
+        foreach (var option in options)
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    private static Option<string[]> NamedOption(string name, string description) =>
+        new(name) { Description = description, Required = true, Arity = ArgumentArity.OneOrMore };
+
+    /// <summary>Splits NAME=VALUE arguments at the first '=' (so a value may be a path containing '=').</summary>
+    private static List<(string Name, string Value)> ParseNamed(IEnumerable<string> arguments, string option)
+    {
+        var parsed = new List<(string Name, string Value)>();
+        foreach (string argument in arguments)
+        {
+            int split = argument.IndexOf('=', StringComparison.Ordinal);
+            if (split <= 0 || split == argument.Length - 1)
+            {
+                throw new ArgumentException($"{option} '{argument}': expected NAME=VALUE");
+            }
+
+            parsed.Add((argument[..split], argument[(split + 1)..]));
+        }
+
+        return parsed;
+    }
+
+    private static double ParseNumber(string text, string option) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
+            ? value
+            : throw new ArgumentException($"{option}: '{text}' is not a number");
+
+    private static void WriteFile(FileInfo file, string text) => WriteFile(file, System.Text.Encoding.UTF8.GetBytes(text));
+
+    private static void WriteFile(FileInfo file, byte[] bytes)
+    {
+        file.Directory?.Create();
+        File.WriteAllBytes(file.FullName, bytes);
+    }
+
+    /// <summary>Runs a report verb; bad input (a missing or malformed file, a bad argument) is one error line, no stack trace.</summary>
+    private static int Report(Action action)
+    {
+        try
+        {
+            action();
+            return 0;
+        }
+        catch (Exception e) when (e is IOException or FormatException or ArgumentException or InvalidDataException or InvalidOperationException)
+        {
+            // ArgumentException appends " (Parameter 'name')": a library parameter name means nothing on the command line.
+            string message = e is ArgumentException { ParamName: { } name } && e.Message.EndsWith($" (Parameter '{name}')", StringComparison.Ordinal)
+                ? e.Message[..^$" (Parameter '{name}')".Length]
+                : e.Message;
+            Console.Error.WriteLine($"error: {message}");
+            return 1;
+        }
     }
 
     private static List<int> ParseSeeds(string seeds) =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 
 namespace Chats.Training.Shapes;
 
@@ -75,6 +76,130 @@ public sealed class ShapesReport
         return new ShapesReport(percent, percent.Values.Average(), seeds, images);
     }
 
+    /// <summary>
+    /// The largest difference, in percentage points, accepted between a stored overall score and the mean of its stored
+    /// categories: hand-written files carry values rounded to one decimal, which moves the mean by up to 0.1.
+    /// </summary>
+    internal const double OverallTolerance = 0.1;
+
+    /// <summary>
+    /// The report as indented JSON: <c>{"overall": .., "categories": {"single_object": .., ...}, "seeds": [..], "images": N}</c>,
+    /// categories in SPEC order under their <see cref="ShapesVocabulary.CategoryName"/>, percentages at full precision
+    /// (shortest round-trip form) so <see cref="ParseJson"/> gives back identical numbers.
+    /// </summary>
+    public string ToJson()
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("overall", OverallPercent);
+            json.WriteStartObject("categories");
+            foreach (var category in ShapesVocabulary.Categories)
+            {
+                json.WriteNumber(ShapesVocabulary.CategoryName(category), CategoryPercent[category]);
+            }
+
+            json.WriteEndObject();
+            json.WriteStartArray("seeds");
+            foreach (int seed in Seeds)
+            {
+                json.WriteNumberValue(seed);
+            }
+
+            json.WriteEndArray();
+            json.WriteNumber("images", ImageCount);
+            json.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+    }
+
+    /// <summary>
+    /// Reads JSON written by <see cref="ToJson"/>. Throws <see cref="FormatException"/> when a field is missing or of the
+    /// wrong kind, a category is missing or unknown, a percentage lies outside [0, 100], or the overall score is not the
+    /// mean of the categories (within 0.1 points, the rounding of hand-written files).
+    /// </summary>
+    public static ShapesReport ParseJson(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new FormatException($"expected a JSON object, got {root.ValueKind}");
+            }
+
+            double overall = Percent(Field(root, "overall"), "overall");
+            var categories = Field(root, "categories");
+            if (categories.ValueKind != JsonValueKind.Object)
+            {
+                throw new FormatException($"'categories' must be an object, got {categories.ValueKind}");
+            }
+
+            var percent = new Dictionary<ShapesCategory, double>();
+            foreach (var property in categories.EnumerateObject())
+            {
+                var category = ShapesVocabulary.ParseCategory(property.Name);
+                if (!percent.TryAdd(category, Percent(property.Value, property.Name)))
+                {
+                    throw new FormatException($"category '{property.Name}' repeats");
+                }
+            }
+
+            foreach (var category in ShapesVocabulary.Categories)
+            {
+                if (!percent.ContainsKey(category))
+                {
+                    throw new FormatException($"category '{ShapesVocabulary.CategoryName(category)}' is missing");
+                }
+            }
+
+            double mean = ShapesVocabulary.Categories.Average(c => percent[c]);
+            if (Math.Abs(overall - mean) > OverallTolerance)
+            {
+                throw new FormatException(string.Create(
+                    CultureInfo.InvariantCulture, $"overall {overall} is not the mean of the six categories ({mean:F2})"));
+            }
+
+            var seedsElement = Field(root, "seeds");
+            if (seedsElement.ValueKind != JsonValueKind.Array)
+            {
+                throw new FormatException($"'seeds' must be an array, got {seedsElement.ValueKind}");
+            }
+
+            int[] seeds = [.. seedsElement.EnumerateArray().Select(s => Integer(s, "seeds"))];
+            int images = Integer(Field(root, "images"), "images");
+            if (images < 0)
+            {
+                throw new FormatException($"'images' must not be negative, got {images}");
+            }
+
+            return new ShapesReport(percent, overall, seeds, images);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"not valid JSON: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Reads a report file written by <see cref="ToJson"/>; a <see cref="FormatException"/> names the file.</summary>
+    public static ShapesReport ReadJsonFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        string json = File.ReadAllText(path);
+        try
+        {
+            return ParseJson(json);
+        }
+        catch (FormatException e)
+        {
+            throw new FormatException($"{path}: {e.Message}", e);
+        }
+    }
+
     /// <summary>One line: <c>single_object 56.3, two_object 25.0, ..., overall 21.9%</c> (invariant culture, one decimal).</summary>
     public string Format()
     {
@@ -90,4 +215,28 @@ public sealed class ShapesReport
 
     /// <inheritdoc/>
     public override string ToString() => Format();
+
+    private static JsonElement Field(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) ? value : throw new FormatException($"'{name}' is missing");
+
+    private static int Integer(JsonElement value, string name) =>
+        value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out int integer)
+            ? integer
+            : throw new FormatException($"'{name}' must hold integers, got {value.ValueKind} {value.GetRawText()}");
+
+    private static double Percent(JsonElement value, string name)
+    {
+        if (value.ValueKind != JsonValueKind.Number)
+        {
+            throw new FormatException($"'{name}' must be a number, got {value.ValueKind} {value.GetRawText()}");
+        }
+
+        double percent = value.GetDouble();
+        if (!(percent >= 0 && percent <= 100))
+        {
+            throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"'{name}' is {percent}, not a percentage in [0, 100]"));
+        }
+
+        return percent;
+    }
 }
