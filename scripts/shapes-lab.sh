@@ -17,6 +17,7 @@ FT_STEPS=${FT_STEPS:-300}
 FT_BATCH=${FT_BATCH:-16}
 FT_LR=${FT_LR:-3e-5}
 GRID=1,3,5,7.5                              # the guidance grid every method is searched over
+GRID_IDS=${GRID_IDS:-single_object-00,two_object-00,counting-00,colors-00,position-00,color_attr-00}
 VAL_SEEDS=10                                 # validation seed: noise seeds 1,000,000 + line, clear of seeds 0-3
 mkdir -p "$LAB"
 
@@ -66,7 +67,7 @@ evaluate() { # name mode s alpha seeds folder
   mkdir -p "$dir"
   # One libtorch thread per model worker: two requests in flight keep both cores busy without OpenMP contention.
   [ -f "$dir/score.txt" ] || OMP_NUM_THREADS=1 $CHATS lab eval "${args[@]}" > "$dir/score.txt"
-  $CHATS lab score --prompts "$PUBLIC" --images "$dir/images" --seeds "$seeds" --json "$dir/score.json" > /dev/null
+  [ -f "$dir/score.json" ] || $CHATS lab score --prompts "$PUBLIC" --images "$dir/images" --seeds "$seeds" --json "$dir/score.json" > /dev/null
 }
 
 stage_eval() {
@@ -85,31 +86,37 @@ stage_eval() {
   evaluate chats-no-ref chats "$(select_guidance chats-no-ref)" 0 0 "$LAB/eval/chats-no-ref-alpha0"
   # Seed-0 scores of the four-seed runs, for the seed-0 tables and the plot.
   for name in standard dpo chats; do
-    $CHATS lab score --prompts "$PUBLIC" --images "$LAB/eval/$name/images" --seeds 0 --json "$LAB/eval/$name/score-s0.json" > /dev/null
+    [ -f "$LAB/eval/$name/score-s0.json" ] || $CHATS lab score --prompts "$PUBLIC" --images "$LAB/eval/$name/images" --seeds 0 --json "$LAB/eval/$name/score-s0.json" > /dev/null
   done
 }
 
+overall_of() { sed -n 's/.*"overall": *\([0-9.]*\).*/\1/p' "$1" | head -1; }
+
 stage_docs() {
   mkdir -p docs/lab
-  local r=()
-  r+=(--result "Standard + CFG=$LAB/eval/standard/score.json")
-  r+=(--result "Diffusion-DPO + CFG=$LAB/eval/dpo/score.json")
-  r+=(--result "CHATS (α = 0.5)=$LAB/eval/chats/score.json")
-  $CHATS lab table "${r[@]}" --baseline "Standard + CFG" --out docs/lab/results.md
-  local t=()
-  t+=(--result "Single model, all images (α = 0)=$LAB/eval/finetune-all/score.json")
-  t+=(--result "Single model, preferred only (α = 0)=$LAB/eval/finetune-preferred/score.json")
-  t+=(--result "Two models, no reference (α = 0)=$LAB/eval/chats-no-ref-alpha0/score.json")
-  t+=(--result "Two models, no reference (α = 0.5)=$LAB/eval/chats-no-ref/score.json")
-  t+=(--result "CHATS (α = 0)=$LAB/eval/chats-alpha0/score.json")
-  t+=(--result "CHATS (α = 0.5)=$LAB/eval/chats/score.json")
-  $CHATS lab table "${t[@]}" --out docs/lab/table4.md
-  local a=()
-  for x in 0 0.25 0.5 0.75 1; do a+=(--result "$x=$LAB/eval/alpha/$x/score.json"); done
-  $CHATS lab plot "${a[@]}" --x-label alpha --reference "Standard + CFG=$(sed -n 's/.*"overall": *\([0-9.]*\).*/\1/p' "$LAB/eval/standard/score.json" | head -1)" --out docs/lab/alpha.png
-  $CHATS lab grid --prompts "$PUBLIC" --ids "${GRID_IDS:-}" --seed 0 --scale 3 \
-    --column "Standard=$LAB/eval/standard/images" --column "Diffusion-DPO=$LAB/eval/dpo/images" --column "CHATS=$LAB/eval/chats/images" \
-    --out docs/lab/grid.png
+  # Main comparison, seeds 0-3.
+  $CHATS lab table --baseline "Standard + CFG" --out docs/lab/results.md \
+    --result "Standard + CFG=$LAB/eval/standard/score.json" \
+    --result "Diffusion-DPO + CFG=$LAB/eval/dpo/score.json" \
+    --result "CHATS (proxy, α = 0.5)=$LAB/eval/chats/score.json"
+  # Table 4 variants, seed 0.
+  $CHATS lab table --baseline "Standard + CFG" --out docs/lab/table4.md \
+    --result "Standard + CFG=$LAB/eval/standard/score-s0.json" \
+    --result "One model, all images (plain fine-tune) + CFG=$LAB/eval/finetune-all/score.json" \
+    --result "One model, preferred images only + CFG=$LAB/eval/finetune-preferred/score.json" \
+    --result "Two models, no reference, α = 0=$LAB/eval/chats-no-ref-alpha0/score.json" \
+    --result "Two models, no reference, α = 0.5=$LAB/eval/chats-no-ref/score.json" \
+    --result "CHATS, α = 0=$LAB/eval/alpha/0/score.json" \
+    --result "CHATS, α = 0.5=$LAB/eval/chats/score-s0.json"
+  # Fig. 3: alpha sweep, seed 0, against Standard + CFG on seed 0.
+  $CHATS lab plot --x-label alpha --out docs/lab/alpha.png \
+    --result "0=$LAB/eval/alpha/0/score.json" --result "0.25=$LAB/eval/alpha/0.25/score.json" \
+    --result "0.5=$LAB/eval/chats/score-s0.json" --result "0.75=$LAB/eval/alpha/0.75/score.json" \
+    --result "1=$LAB/eval/alpha/1/score.json" \
+    --reference "Standard + CFG=$(overall_of "$LAB/eval/standard/score-s0.json")"
+  # Fig. 4: prompts x methods, seed 0.
+  $CHATS lab grid --prompts "$PUBLIC" --ids "$GRID_IDS" --seed 0 --scale 3 --out docs/lab/grid.png \
+    --column "Standard=$LAB/eval/standard/images" --column "Diffusion-DPO=$LAB/eval/dpo/images" --column "CHATS=$LAB/eval/chats/images"
 }
 
 stages=("$@")
