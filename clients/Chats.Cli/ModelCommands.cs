@@ -99,14 +99,18 @@ internal static class ModelCommands
         var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Destination folder.", Required = true };
         var half = new Option<bool>("--half") { Description = "Store floating-point weights as fp16 (loaded back as fp32)." };
         var components = new Option<string?>("--components") { Description = "Comma-separated components to keep (default: all)." };
+        var halfComponents = new Option<string?>("--half-components") { Description = "Comma-separated components stored as fp16 (implies --half for those only)." };
         command.Options.Add(source);
         command.Options.Add(output);
         command.Options.Add(half);
         command.Options.Add(components);
+        command.Options.Add(halfComponents);
         command.SetAction(result =>
         {
             var keep = result.GetValue(components)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            long bytes = PipelineExport.Export(result.GetValue(source)!.FullName, result.GetValue(output)!.FullName, result.GetValue(half), keep);
+            var halves = result.GetValue(halfComponents)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            long bytes = PipelineExport.Export(
+                result.GetValue(source)!.FullName, result.GetValue(output)!.FullName, result.GetValue(half) || halves is not null, keep, halves);
             Console.WriteLine($"wrote {result.GetValue(output)!.FullName} ({bytes / 1e6:F1} MB)");
             return 0;
         });

@@ -15,7 +15,9 @@ public static class PipelineExport
     /// <param name="destination">Target folder; must differ from the source.</param>
     /// <param name="half">Store F32 / F64 / BF16 tensors as F16.</param>
     /// <param name="components">Only these components (null: all that model_index.json lists); model_index.json is rewritten to match.</param>
-    public static long Export(string source, string destination, bool half, IReadOnlyCollection<string>? components = null)
+    /// <param name="halfComponents">With <paramref name="half"/>, only these components are stored as fp16 (null: all).</param>
+    public static long Export(
+        string source, string destination, bool half, IReadOnlyCollection<string>? components = null, IReadOnlyCollection<string>? halfComponents = null)
     {
         var folder = DiffusersPipelineFolder.Open(source);
         string target = Path.GetFullPath(destination);
@@ -40,7 +42,7 @@ public static class PipelineExport
         File.WriteAllText(Path.Combine(target, "model_index.json"), index.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
         foreach (string component in kept)
         {
-            CopyComponent(folder.ComponentPath(component), Path.Combine(target, component), half);
+            CopyComponent(folder.ComponentPath(component), Path.Combine(target, component), half && (halfComponents is null || halfComponents.Contains(component)));
         }
 
         return Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);

@@ -60,6 +60,17 @@ public sealed class PipelineExportTests : IDisposable
     }
 
     [Fact]
+    public void HalfComponents_ConvertOnlyThoseComponents()
+    {
+        string target = Path.Combine(_root, "mixed");
+        PipelineExport.Export(Source, target, half: true, halfComponents: ["vae"]);
+        Assert.All(SafetensorsHeader.Read(Path.Combine(target, "vae", "diffusion_pytorch_model.safetensors")).Values, t => Assert.Equal("F16", t.DType));
+        Assert.Equal(
+            File.ReadAllBytes(Path.Combine(Source, "unet", "diffusion_pytorch_model.safetensors")),
+            File.ReadAllBytes(Path.Combine(target, "unet", "diffusion_pytorch_model.safetensors")));
+    }
+
+    [Fact]
     public void ComponentSubset_RewritesTheIndex_AndAnUnknownComponentFails()
     {
         string target = Path.Combine(_root, "subset");
