@@ -92,27 +92,32 @@ stage_eval() {
 
 overall_of() { sed -n 's/.*"overall": *\([0-9.]*\).*/\1/p' "$1" | head -1; }
 
+# --result NAME=FILE for each pair whose file exists (a row not run yet is left out, not faked).
+results() { while [ $# -gt 0 ]; do [ -f "$2" ] && printf -- '--result\0%s=%s\0' "$1" "$2"; shift 2; done; }
+
 stage_docs() {
   mkdir -p docs/lab
   # Main comparison, seeds 0-3.
   $CHATS lab table --baseline "Standard + CFG" --out docs/lab/results.md \
     --result "Standard + CFG=$LAB/eval/standard/score.json" \
     --result "Diffusion-DPO + CFG=$LAB/eval/dpo/score.json" \
-    --result "CHATS (proxy, α = 0.5)=$LAB/eval/chats/score.json"
+    --result "CHATS (proxy, α 0.5)=$LAB/eval/chats/score.json"
   # Table 4 variants, seed 0.
-  $CHATS lab table --baseline "Standard + CFG" --out docs/lab/table4.md \
-    --result "Standard + CFG=$LAB/eval/standard/score-s0.json" \
-    --result "One model, all images (plain fine-tune) + CFG=$LAB/eval/finetune-all/score.json" \
-    --result "One model, preferred images only + CFG=$LAB/eval/finetune-preferred/score.json" \
-    --result "Two models, no reference, α = 0=$LAB/eval/chats-no-ref-alpha0/score.json" \
-    --result "Two models, no reference, α = 0.5=$LAB/eval/chats-no-ref/score.json" \
-    --result "CHATS, α = 0=$LAB/eval/alpha/0/score.json" \
-    --result "CHATS, α = 0.5=$LAB/eval/chats/score-s0.json"
+  local t=()
+  mapfile -d '' t < <(results \
+    "Standard + CFG" "$LAB/eval/standard/score-s0.json" \
+    "One model, all images (plain fine-tune) + CFG" "$LAB/eval/finetune-all/score.json" \
+    "One model, preferred images only + CFG" "$LAB/eval/finetune-preferred/score.json" \
+    "Two models, no reference, α 0" "$LAB/eval/chats-no-ref-alpha0/score.json" \
+    "Two models, no reference, α 0.5" "$LAB/eval/chats-no-ref/score.json" \
+    "CHATS, α 0" "$LAB/eval/alpha/0/score.json" \
+    "CHATS, α 0.5" "$LAB/eval/chats/score-s0.json")
+  $CHATS lab table --baseline "Standard + CFG" --out docs/lab/table4.md "${t[@]}"
   # Fig. 3: alpha sweep, seed 0, against Standard + CFG on seed 0.
-  $CHATS lab plot --x-label alpha --out docs/lab/alpha.png \
-    --result "0=$LAB/eval/alpha/0/score.json" --result "0.25=$LAB/eval/alpha/0.25/score.json" \
-    --result "0.5=$LAB/eval/chats/score-s0.json" --result "0.75=$LAB/eval/alpha/0.75/score.json" \
-    --result "1=$LAB/eval/alpha/1/score.json" \
+  local a=()
+  mapfile -d '' a < <(results 0 "$LAB/eval/alpha/0/score.json" 0.25 "$LAB/eval/alpha/0.25/score.json" \
+    0.5 "$LAB/eval/chats/score-s0.json" 0.75 "$LAB/eval/alpha/0.75/score.json" 1 "$LAB/eval/alpha/1/score.json")
+  $CHATS lab plot --x-label alpha --out docs/lab/alpha.png "${a[@]}" \
     --reference "Standard + CFG=$(overall_of "$LAB/eval/standard/score-s0.json")"
   # Fig. 4: prompts x methods, seed 0.
   $CHATS lab grid --prompts "$PUBLIC" --ids "$GRID_IDS" --seed 0 --scale 3 --out docs/lab/grid.png \
