@@ -33,8 +33,10 @@ internal sealed class EncodedPreferenceSet : IDisposable
 
     public int Count => _pairs.Count;
 
+    // With torchThreads the VAE runs with that libtorch thread count on whichever thread the enumeration continues:
+    // the count is per OS thread, and the latents must not depend on which pool thread that is.
     public static async Task<EncodedPreferenceSet> EncodeAsync(
-        IPreferenceDataSource source, AutoencoderKL vae, ITextConditioningModel text, long seed, CancellationToken cancellationToken)
+        IPreferenceDataSource source, AutoencoderKL vae, ITextConditioningModel text, long seed, CancellationToken cancellationToken, int? torchThreads = null)
     {
         var set = new EncodedPreferenceSet(seed);
         try
@@ -48,6 +50,11 @@ internal sealed class EncodedPreferenceSet : IDisposable
                     p = prompts.Count;
                     promptIndex.Add(pair.Prompt, p);
                     prompts.Add(pair.Prompt);
+                }
+
+                if (torchThreads is int threads)
+                {
+                    set_num_threads(threads);
                 }
 
                 var (win, lose) = EncodeImages(vae, pair.Chosen, pair.Rejected);

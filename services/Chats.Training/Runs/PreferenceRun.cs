@@ -219,7 +219,7 @@ public static class PreferenceRun
             : new PreferenceFolderReader(options.Data, resolution);
 
         using var text = ClipTextConditioningModel.Load(reference.Root);
-        var set = await EncodedPreferenceSet.EncodeAsync(source, vae, text, options.Seed, cancellationToken).ConfigureAwait(false);
+        var set = await EncodedPreferenceSet.EncodeAsync(source, vae, text, options.Seed, cancellationToken, options.TorchThreads).ConfigureAwait(false);
         try
         {
             Tensor? nullConditioning = null;
