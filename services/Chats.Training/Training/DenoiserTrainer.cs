@@ -65,11 +65,7 @@ public sealed class DenoiserTrainer : IDisposable
     /// <exception cref="InvalidDataException">The folder is not a denoiser-trainer checkpoint.</exception>
     public static DenoiserTrainer Resume(string folder)
     {
-        var state = TrainingCheckpoint.ReadState(folder);
-        if (state.Trainer != TrainerName)
-        {
-            throw new InvalidDataException($"{folder}: not a {TrainerName} checkpoint (trainer '{state.Trainer}')");
-        }
+        var state = TrainingCheckpoint.ReadState(folder, TrainerName);
 
         var unet = UNet2DConditionModel.Load(Path.Combine(folder, TrainingCheckpoint.UNet));
         var text = state.TrainsTextEncoder ? ClipTextModel.Load(Path.Combine(folder, TrainingCheckpoint.TextEncoder)) : null;

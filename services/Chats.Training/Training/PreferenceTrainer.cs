@@ -88,10 +88,10 @@ public sealed class PreferenceTrainer : IDisposable
     public static PreferenceTrainer Resume(string folder, UNet2DConditionModel reference, Tensor? nullConditioning = null)
     {
         ArgumentNullException.ThrowIfNull(reference);
-        var state = TrainingCheckpoint.ReadState(folder);
-        if (state.Trainer != TrainerName || state.Preference is null)
+        var state = TrainingCheckpoint.ReadState(folder, TrainerName);
+        if (state.Preference is null)
         {
-            throw new InvalidDataException($"{folder}: not a {TrainerName} checkpoint (trainer '{state.Trainer}')");
+            throw new InvalidDataException($"{folder}: the {TrainerName} checkpoint records no preference objective");
         }
 
         bool two = PreferenceObjective.UsesTwoModels(state.Preference.Method);

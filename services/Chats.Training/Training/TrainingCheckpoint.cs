@@ -68,6 +68,16 @@ public static class TrainingCheckpoint
         }
     }
 
+    /// <summary>Reads <c>trainer_state.json</c> and checks that <paramref name="trainer"/> wrote it.</summary>
+    /// <exception cref="InvalidDataException">The folder holds another trainer's checkpoint, or the file is unreadable.</exception>
+    public static TrainerState ReadState(string folder, string trainer)
+    {
+        var state = ReadState(folder);
+        return state.Trainer == trainer
+            ? state
+            : throw new InvalidDataException($"{folder}: not a {trainer} checkpoint (trainer '{state.Trainer}')");
+    }
+
     /// <summary>The generator's state as base64 text.</summary>
     public static string EncodeGeneratorState(Generator generator)
     {

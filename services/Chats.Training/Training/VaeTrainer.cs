@@ -51,11 +51,7 @@ public sealed class VaeTrainer : IDisposable
     /// <exception cref="InvalidDataException">The folder is not a VAE-trainer checkpoint.</exception>
     public static VaeTrainer Resume(string folder, VaeLossOptions loss)
     {
-        var state = TrainingCheckpoint.ReadState(folder);
-        if (state.Trainer != TrainerName)
-        {
-            throw new InvalidDataException($"{folder}: not a {TrainerName} checkpoint (trainer '{state.Trainer}')");
-        }
+        var state = TrainingCheckpoint.ReadState(folder, TrainerName);
 
         var vae = AutoencoderKL.Load(Path.Combine(folder, Component));
         var trainer = new VaeTrainer(vae, state.Options, loss, ownsModel: true);
