@@ -1,4 +1,4 @@
-using Chats.Core.Loading;
+using Chats.Tools;
 
 namespace Chats.Cli;
 

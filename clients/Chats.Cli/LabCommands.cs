@@ -2,7 +2,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Chats.Core.Guidance;
-using Chats.Core.Inference;
+using Chats.Inference.Engine;
+using Chats.Inference.Local;
 using Chats.Core.Sampling;
 using Chats.Training.Shapes;
 

@@ -1,7 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Chats.Core.Guidance;
-using Chats.Core.Inference;
+using Chats.Inference.Engine;
+using Chats.Inference.Local;
 using Chats.Training.Shapes;
 
 namespace Chats.Cli;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Chats.Core.Loading;
+using Chats.Tools;
 
 namespace Chats.Cli;
 

@@ -1,7 +1,10 @@
 using System.CommandLine;
-using Chats.Core.Inference;
+using Chats.Inference.Engine;
+using Chats.Inference.Local;
 using Chats.Core.Loading;
 using TorchSharp;
+using Chats.Inference.Loading;
+using Chats.Tools;
 
 namespace Chats.Cli;
 

@@ -1,4 +1,5 @@
-using Chats.Core.Inference;
+using Chats.Inference.Roles;
+using Chats.Inference.Local;
 using Chats.Core.Sampling;
 using Chats.Protos.V1;
 using Chats.ServiceDefaults;

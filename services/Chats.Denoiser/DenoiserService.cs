@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using Chats.Core.Inference;
+using Chats.Inference.Roles;
+using Chats.Inference.Local;
 using Chats.Core.Sampling;
 using Chats.Protos.V1;
 using Chats.ServiceDefaults;

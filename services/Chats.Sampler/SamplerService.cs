@@ -1,6 +1,5 @@
 using CoreGuidanceMode = Chats.Core.Guidance.GuidanceMode;
 using Chats.Core.Sampling;
-using Chats.Core.Schedulers;
 using Chats.Protos.V1;
 using Chats.ServiceDefaults;
 using Grpc.Core;

@@ -1,4 +1,3 @@
-using Chats.Core.Inference;
 using Chats.Core.Sampling;
 using Chats.Core.Tensors;
 using Grpc.Core;

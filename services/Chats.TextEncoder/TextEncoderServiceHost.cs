@@ -1,4 +1,5 @@
-using Chats.Core.Inference;
+using Chats.Inference.Roles;
+using Chats.Inference.Local;
 using Chats.ServiceDefaults;
 using Chats.TextEncoder.Caching;
 using Microsoft.Extensions.Options;

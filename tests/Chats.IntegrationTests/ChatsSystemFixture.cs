@@ -3,6 +3,7 @@ using Chats.Core.Loading;
 using Chats.Denoiser;
 using Chats.LocalSystem;
 using Microsoft.Extensions.DependencyInjection;
+using Chats.Tools;
 
 namespace Chats.IntegrationTests;
 

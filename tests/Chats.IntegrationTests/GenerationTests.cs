@@ -105,7 +105,7 @@ public sealed class GenerationTests(ChatsSystemFixture fixture)
         var ct = TestContext.Current.CancellationToken;
         using var client = fixture.GatewayClient();
         var viaServices = await client.GenerateAsync(Requests.Small("a large red triangle", GuidanceMode.Chats, steps: 4, seed: 9), cancellationToken: ct);
-        using var local = Core.Inference.LocalPipeline.Open(fixture.ModelPath);
+        using var local = Chats.Inference.Local.LocalPipeline.Open(fixture.ModelPath);
 
         var inProcess = await local.GenerateAsync(
             new Core.Sampling.GenerationRequestInput("a large red triangle", string.Empty, 32, 32, 4, 9, null, null, Core.Guidance.GuidanceMode.Chats, null, 1), ct);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
-using Chats.Core.Inference;
+using Chats.Inference.Roles;
+using Chats.Inference.Local;
 
 namespace Chats.TextEncoder.Caching;
 

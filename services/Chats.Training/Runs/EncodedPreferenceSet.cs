@@ -1,10 +1,11 @@
-using Chats.Core.Inference;
-using Chats.Core.Models.Vae;
-using Chats.Core.Tensors;
+using Chats.Inference.Roles;
+using Chats.Inference.Local;
+using Chats.Inference.Models.Vae;
 using Chats.Training.Data;
 using Chats.Training.Losses;
 using TorchSharp;
 using static TorchSharp.torch;
+using Chats.Inference.Tensors;
 
 namespace Chats.Training.Runs;
 

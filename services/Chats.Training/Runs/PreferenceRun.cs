@@ -1,16 +1,17 @@
 using System.Diagnostics;
 using System.Globalization;
-using Chats.Core.Inference;
+using Chats.Inference.Roles;
+using Chats.Inference.Local;
 using Chats.Core.Loading;
-using Chats.Core.Models.UNet2DCondition;
-using Chats.Core.Models.Vae;
+using Chats.Inference.Models.UNet2DCondition;
+using Chats.Inference.Models.Vae;
 using Chats.Core.Schedulers;
-using Chats.Core.Tensors;
 using Chats.Training.Data;
 using Chats.Training.Diffusion;
 using Chats.Training.Losses;
 using Chats.Training.Training;
 using static TorchSharp.torch;
+using Chats.Inference.Tensors;
 
 namespace Chats.Training.Runs;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Chats.Core.Models.Clip;
-using Chats.Core.Models.UNet2DCondition;
-using Chats.Core.Models.Vae;
+using Chats.Inference.Models.Clip;
+using Chats.Inference.Models.UNet2DCondition;
+using Chats.Inference.Models.Vae;
 using Chats.Core.Schedulers;
 using Chats.Core.Tokenization;
 using Chats.Training.Diffusion;

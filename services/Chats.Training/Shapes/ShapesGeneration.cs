@@ -1,4 +1,5 @@
-using Chats.Core.Inference;
+using Chats.Inference.Engine;
+using Chats.Inference.Local;
 using Chats.Core.Sampling;
 
 namespace Chats.Training.Shapes;

@@ -1,5 +1,6 @@
 using System.Globalization;
-using Chats.Core.Inference;
+using Chats.Inference.Engine;
+using Chats.Inference.Local;
 
 namespace Chats.Training.Shapes;
 

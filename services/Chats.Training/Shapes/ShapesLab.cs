@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Chats.Core.Imaging;
-using Chats.Core.Models.Vae;
+using Chats.Inference.Models.Vae;
 using static TorchSharp.torch;
 
 namespace Chats.Training.Shapes;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Chats.Core.Guidance;
-using Chats.Core.Inference;
+using Chats.Inference.Engine;
+using Chats.Inference.Local;
 using Chats.Core.Sampling;
 using Chats.Training.Data;
 

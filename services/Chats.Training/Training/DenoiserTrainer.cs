@@ -1,5 +1,5 @@
-using Chats.Core.Models.Clip;
-using Chats.Core.Models.UNet2DCondition;
+using Chats.Inference.Models.Clip;
+using Chats.Inference.Models.UNet2DCondition;
 using Chats.Training.Diffusion;
 using Chats.Training.Losses;
 using TorchSharp;

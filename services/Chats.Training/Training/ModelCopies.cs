@@ -1,4 +1,4 @@
-using Chats.Core.Models.UNet2DCondition;
+using Chats.Inference.Models.UNet2DCondition;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

@@ -1,4 +1,4 @@
-using Chats.Core.Models.Vae;
+using Chats.Inference.Models.Vae;
 using static TorchSharp.torch;
 
 namespace Chats.Training.Training;

@@ -1,7 +1,11 @@
 using System.Text.RegularExpressions;
-using Chats.Core.Inference;
+using Chats.Inference.Roles;
+using Chats.Inference.Engine;
+using Chats.Inference.Local;
 using Chats.Core.Loading;
 using TorchSharp;
+using Chats.Inference.Loading;
+using Chats.Tools;
 
 namespace Chats.Core.Tests.Inference;
 

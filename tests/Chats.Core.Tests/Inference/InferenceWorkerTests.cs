@@ -1,4 +1,6 @@
-using Chats.Core.Inference;
+using Chats.Inference.Roles;
+using Chats.Inference.Engine;
+using Chats.Inference.Local;
 using TorchSharp;
 
 namespace Chats.Core.Tests.Inference;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Chats.Core.Loading;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
+using Chats.Inference.Loading;
 
 namespace Chats.Core.Tests.Loading;
 

@@ -1,9 +1,13 @@
 using Chats.Core.Guidance;
-using Chats.Core.Inference;
+using Chats.Inference.Roles;
+using Chats.Inference.Engine;
+using Chats.Inference.Local;
 using Chats.Core.Loading;
-using Chats.Core.Models.UNet2DCondition;
+using Chats.Inference.Models.UNet2DCondition;
 using Chats.Core.Sampling;
 using static TorchSharp.torch;
+using Chats.Inference.Loading;
+using Chats.Tools;
 
 namespace Chats.Core.Tests.Loading;
 

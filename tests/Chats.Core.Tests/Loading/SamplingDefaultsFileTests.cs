@@ -1,7 +1,10 @@
 using Chats.Core.Guidance;
-using Chats.Core.Inference;
+using Chats.Inference.Roles;
+using Chats.Inference.Engine;
+using Chats.Inference.Local;
 using Chats.Core.Loading;
 using Chats.Core.Sampling;
+using Chats.Tools;
 
 namespace Chats.Core.Tests.Loading;
 

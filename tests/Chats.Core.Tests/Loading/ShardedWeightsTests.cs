@@ -1,8 +1,9 @@
 using Chats.Core.Loading;
-using Chats.Core.Models.Clip;
-using Chats.Core.Models.UNet2DCondition;
-using Chats.Core.Models.Vae;
+using Chats.Inference.Models.Clip;
+using Chats.Inference.Models.UNet2DCondition;
+using Chats.Inference.Models.Vae;
 using static TorchSharp.torch;
+using Chats.Inference.Loading;
 
 namespace Chats.Core.Tests.Loading;
 

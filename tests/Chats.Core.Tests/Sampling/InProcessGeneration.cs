@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Chats.Core.Guidance;
-using Chats.Core.Inference;
+using Chats.Inference.Roles;
+using Chats.Inference.Engine;
+using Chats.Inference.Local;
 using Chats.Core.Loading;
 using Chats.Core.Sampling;
 using Chats.Core.Schedulers;

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using Chats.Core.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
+using Chats.Inference.Tensors;
 
 namespace Chats.Core.Tests.Tensors;
 

@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Chats.Core.Guidance;
-using Chats.Core.Inference;
+using Chats.Inference.Roles;
+using Chats.Inference.Engine;
+using Chats.Inference.Local;
 using Chats.Core.Loading;
-using Chats.Core.Models.UNet2DCondition;
+using Chats.Inference.Models.UNet2DCondition;
 using Chats.Core.Sampling;
 using Chats.Training.Data;
 using Chats.Training.Losses;
@@ -12,6 +14,7 @@ using Chats.Training.Tests.Data;
 using Chats.Training.Tests.Training;
 using Chats.Training.Training;
 using static TorchSharp.torch;
+using Chats.Tools;
 
 namespace Chats.Training.Tests.Runs;
 

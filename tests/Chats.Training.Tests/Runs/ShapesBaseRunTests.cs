@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using Chats.Core.Guidance;
-using Chats.Core.Inference;
+using Chats.Inference.Roles;
+using Chats.Inference.Engine;
+using Chats.Inference.Local;
 using Chats.Core.Sampling;
 using Chats.Training.Runs;
 using Chats.Training.Tests.Data;

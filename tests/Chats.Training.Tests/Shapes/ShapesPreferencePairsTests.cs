@@ -1,5 +1,7 @@
 using System.Globalization;
-using Chats.Core.Inference;
+using Chats.Inference.Roles;
+using Chats.Inference.Engine;
+using Chats.Inference.Local;
 using Chats.Core.Loading;
 using Chats.Training.Data;
 using Chats.Training.Shapes;
@@ -7,6 +9,7 @@ using Chats.Training.Tests.Data;
 using Chats.Training.Tests.Training;
 using static TorchSharp.torch;
 using RgbImage = Chats.Training.Shapes.RgbImage;
+using Chats.Tools;
 
 namespace Chats.Training.Tests.Shapes;
 

@@ -1,4 +1,4 @@
-using Chats.Core.Models.Vae;
+using Chats.Inference.Models.Vae;
 using Chats.Training.Training;
 using static TorchSharp.torch;
 

@@ -1,4 +1,4 @@
-using Chats.Core.Models.Clip;
+using Chats.Inference.Models.Clip;
 using TorchSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;

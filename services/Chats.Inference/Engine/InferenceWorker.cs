@@ -1,0 +1,98 @@
+using System.Threading.Channels;
+using TorchSharp;
+using Chats.Core.Sampling;
+
+namespace Chats.Inference.Engine;
+
+/// <summary>
+/// Runs model work on one dedicated thread. TorchSharp's inference mode and dispose scopes are
+/// thread-local, so model calls must not hop between thread-pool threads across awaits; a single owner
+/// thread also serialises access to the model's weights. This queue is where step batching across
+/// sessions plugs in later.
+/// </summary>
+public sealed class InferenceWorker : IDisposable
+{
+    private readonly Channel<WorkItem> _queue;
+    private readonly Thread _thread;
+
+    /// <summary>Starts the worker thread, named <paramref name="name"/>; <paramref name="capacity"/> bounds queued calls.</summary>
+    public InferenceWorker(string name, int capacity = 64)
+    {
+        _queue = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(capacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _thread = new Thread(Run) { IsBackground = true, Name = name };
+        _thread.Start();
+    }
+
+    /// <summary>Number of work items waiting (not counting the one running).</summary>
+    public int QueueLength => _queue.Reader.Count;
+
+    /// <summary>
+    /// Queues <paramref name="work"/>; it runs under <c>torch.inference_mode()</c> and a dispose scope, so
+    /// tensors it creates are freed unless it returns managed data. Throws <see cref="WorkerBusyException"/>
+    /// when the queue is full.
+    /// </summary>
+    public Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken = default)
+    {
+        var item = new WorkItem<T>(work, cancellationToken);
+        if (!_queue.Writer.TryWrite(item))
+        {
+            throw new WorkerBusyException(_thread.Name ?? "inference");
+        }
+
+        return item.Completion.Task;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        _thread.Join(TimeSpan.FromSeconds(10));
+    }
+
+    private void Run()
+    {
+        using var mode = torch.inference_mode();
+        while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            while (_queue.Reader.TryRead(out var item))
+            {
+                item.Execute();
+            }
+        }
+    }
+
+    private abstract class WorkItem
+    {
+        public abstract void Execute();
+    }
+
+    private sealed class WorkItem<T>(Func<T> work, CancellationToken cancellationToken) : WorkItem
+    {
+        public TaskCompletionSource<T> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Execute()
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                Completion.TrySetCanceled(cancellationToken);
+                return;
+            }
+
+            try
+            {
+                using var scope = torch.NewDisposeScope();
+                Completion.TrySetResult(work());
+            }
+#pragma warning disable CA1031 // The failure is handed to the caller's task, not swallowed.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                Completion.TrySetException(ex);
+            }
+        }
+    }
+}

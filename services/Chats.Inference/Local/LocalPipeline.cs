@@ -1,0 +1,123 @@
+using Chats.Core.Guidance;
+using Chats.Core.Loading;
+using Chats.Core.Sampling;
+using Chats.Core.Schedulers;
+using Chats.Inference.Roles;
+
+namespace Chats.Inference.Local;
+
+/// <summary>
+/// Every role of a pipeline folder loaded in this process, wired into the same <see cref="GenerationPipeline"/>
+/// and <see cref="GenerationRequestValidator"/> the sampler service uses — for the CLI and the lab, where
+/// going through gRPC would add nothing.
+/// </summary>
+public sealed class LocalPipeline : IDisposable
+{
+    private readonly List<IDisposable> _owned;
+
+    private LocalPipeline(GenerationPipeline pipeline, GenerationRequestValidator validator, ModelGeometry geometry, List<IDisposable> owned)
+    {
+        Pipeline = pipeline;
+        Validator = validator;
+        Geometry = geometry;
+        _owned = owned;
+    }
+
+    /// <summary>The sampling loop.</summary>
+    public GenerationPipeline Pipeline { get; }
+
+    /// <summary>Request validation with this folder's geometry and available modes.</summary>
+    public GenerationRequestValidator Validator { get; }
+
+    /// <summary>Latent channels, spatial factor, default size, prediction type.</summary>
+    public ModelGeometry Geometry { get; }
+
+    /// <summary>
+    /// Loads the text encoder(s), the VAE decoder and every UNet the folder has: <c>unet_win</c> (θ+),
+    /// <c>unet_lose</c> (θ−) and <c>unet</c> (standard, the CFG model when present).
+    /// </summary>
+    /// <param name="modelPath">The pipeline folder.</param>
+    /// <param name="limits">Sampling limits and defaults.</param>
+    /// <param name="standardModelPath">
+    /// A pipeline whose <c>unet</c> serves the standard (CFG) role when <paramref name="modelPath"/> has none: a CHATS
+    /// pipeline and the standard model it is A/B-tested against, sharing text encoder and VAE.
+    /// </param>
+    public static LocalPipeline Open(string modelPath, SamplingLimits? limits = null, string? standardModelPath = null)
+    {
+        var folder = DiffusersPipelineFolder.Open(modelPath);
+        var owned = new List<IDisposable>();
+        try
+        {
+            var text = ClipTextConditioningModel.Load(folder.Root);
+            owned.Add(text);
+            var decoder = VaeImageDecoderModel.Load(folder.Root);
+            owned.Add(decoder);
+            UNetDenoiserModel? Unet(string component)
+            {
+                if (!folder.HasComponent(component))
+                {
+                    return null;
+                }
+
+                var model = UNetDenoiserModel.Load(folder.Root, component);
+                owned.Add(model);
+                return model;
+            }
+
+            var preferred = Unet("unet_win");
+            var dispreferred = Unet("unet_lose");
+            var standard = Unet("unet");
+            if (standard is null && standardModelPath is not null)
+            {
+                standard = UNetDenoiserModel.Load(DiffusersPipelineFolder.Open(standardModelPath).Root, "unet");
+                owned.Add(standard);
+            }
+
+            var any = preferred ?? standard ?? throw new InvalidDataException($"{folder.Root}: the pipeline has no unet, unet_win or unet_lose");
+            var roles = new DenoiserRoles(
+                preferred is null ? null : new LocalDenoiserEndpoint(preferred),
+                dispreferred is null ? null : new LocalDenoiserEndpoint(dispreferred),
+                standard is null ? null : new LocalDenoiserEndpoint(standard));
+
+            string schedulerPath = Path.Combine(folder.Root, "scheduler", "scheduler_config.json");
+            var schedulerConfig = File.Exists(schedulerPath) ? SchedulerConfig.Load(schedulerPath) : SchedulerConfig.StableDiffusionDefaults;
+            var defaultScheduler = NoiseSchedulerFactory.KindOf(schedulerConfig.ClassName ?? string.Empty) ?? SchedulerKind.EulerDiscrete;
+            var d = any.Description;
+            int side = d.SampleSize * decoder.SpatialFactor;
+            var geometry = new ModelGeometry(d.LatentChannels, decoder.SpatialFactor, side, side, d.PredictionType, d.TimeIdsCount > 0);
+            var pipeline = new GenerationPipeline(text, roles, decoder, schedulerConfig, geometry, folder.ForceZerosForEmptyPrompt);
+            var validator = new GenerationRequestValidator(
+                limits ?? SamplingDefaultsFile.Apply(
+                    folder.Root, new SamplingLimits { DefaultMode = roles.AvailableModes.Contains(GuidanceMode.Chats) ? GuidanceMode.Chats : GuidanceMode.Cfg }),
+                geometry,
+                defaultScheduler,
+                roles.AvailableModes);
+            return new LocalPipeline(pipeline, validator, geometry, owned);
+        }
+        catch
+        {
+            owned.ForEach(o => o.Dispose());
+            throw;
+        }
+    }
+
+    /// <summary>Validates and runs one request, returning its images (PNG) in order.</summary>
+    public async Task<IReadOnlyList<GenerationImageEvent>> GenerateAsync(
+        GenerationRequestInput request, CancellationToken cancellationToken = default)
+    {
+        var spec = Validator.Validate(request);
+        var images = new List<GenerationImageEvent>();
+        await foreach (var e in Pipeline.RunAsync(spec, Guid.NewGuid().ToString("N"), cancellationToken))
+        {
+            if (e is GenerationImageEvent image)
+            {
+                images.Add(image);
+            }
+        }
+
+        return images;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _owned.ForEach(o => o.Dispose());
+}

@@ -1,0 +1,98 @@
+using Chats.Core.Loading;
+using Chats.Inference.Models.Clip;
+using Chats.Inference.Models.UNet2DCondition;
+using Chats.Inference.Models.Vae;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Chats.Tools;
+
+/// <summary>
+/// Runs one component of a pipeline folder on named inputs and returns named outputs, with the tensor names of
+/// the diffusers-reference case files — for users verifying a checkpoint and for our parity checks.
+/// </summary>
+public static class ComponentRunner
+{
+    /// <summary>The component names accepted by <see cref="Run"/>.</summary>
+    public static IReadOnlyList<string> Components { get; } =
+        ["text_encoder", "text_encoder_2", "text_encoder_two", "unet", "unet_win", "unet_lose", "vae.decode", "vae.encode"];
+
+    /// <summary>Loads only <paramref name="component"/> of <paramref name="modelDir"/> and runs it in fp32 inference mode.</summary>
+    public static Dictionary<string, Tensor> Run(string modelDir, string component, IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var folder = DiffusersPipelineFolder.Open(modelDir);
+        using var mode = torch.inference_mode();
+        switch (component)
+        {
+            case "text_encoder":
+            {
+                using var model = ClipTextModel.Load(folder.ComponentPath("text_encoder"));
+                using var output = model.forward(Input(inputs, "input_ids").to(ScalarType.Int64));
+                return new()
+                {
+                    ["last_hidden_state"] = output.LastHiddenState.clone(),
+                    ["penultimate_hidden_state"] = output.PenultimateHiddenState.clone(),
+                    ["pooler_output"] = output.PooledOutput.clone(),
+                };
+            }
+
+            case "text_encoder_2" or "text_encoder_two":
+            {
+                string name = folder.FirstComponent("text_encoder_2", "text_encoder_two")
+                    ?? throw new InvalidDataException($"{folder.Root}: the pipeline has neither text_encoder_2 nor text_encoder_two");
+                using var model = ClipTextModelWithProjection.Load(folder.ComponentPath(name));
+                using var output = model.forward(Input(inputs, "input_ids").to(ScalarType.Int64));
+                return new()
+                {
+                    ["last_hidden_state"] = output.LastHiddenState.clone(),
+                    ["penultimate_hidden_state"] = output.PenultimateHiddenState.clone(),
+                    ["pooled_output"] = output.PooledOutput.clone(),
+                    ["text_embeds"] = output.TextEmbeds!.clone(),
+                };
+            }
+
+            case "unet" or "unet_win" or "unet_lose":
+            {
+                using var model = UNet2DConditionModel.Load(folder.ComponentPath(component));
+                var output = model.forward(
+                    Input(inputs, "sample"),
+                    Input(inputs, "timestep"),
+                    Input(inputs, "encoder_hidden_states"),
+                    inputs.GetValueOrDefault("text_embeds"),
+                    inputs.GetValueOrDefault("time_ids"));
+                return new() { ["out_sample"] = output };
+            }
+
+            case "vae.decode":
+            {
+                using var model = AutoencoderKL.Load(folder.ComponentPath("vae"));
+                return new() { ["out_sample"] = model.decode(Input(inputs, "latents")) };
+            }
+
+            case "vae.encode":
+            {
+                using var model = AutoencoderKL.Load(folder.ComponentPath("vae"));
+                var moments = model.encode(Input(inputs, "image"));
+                var halves = moments.chunk(2, 1);
+                // diffusers' DiagonalGaussianDistribution clamps the log-variance before deriving std.
+                var logvar = halves[1].clamp(-30.0, 20.0);
+                return new()
+                {
+                    ["moments"] = moments,
+                    ["latent_mean"] = halves[0].clone(),
+                    ["latent_logvar"] = logvar,
+                    ["latent_std"] = (logvar * 0.5).exp(),
+                };
+            }
+
+            default:
+                throw new ArgumentException($"component '{component}' is not one of {string.Join(", ", Components)}", nameof(component));
+        }
+    }
+
+    private static Tensor Input(IReadOnlyDictionary<string, Tensor> inputs, string name)
+        => inputs.TryGetValue(name, out var tensor)
+            ? tensor
+            : throw new ArgumentException($"the inputs have no tensor named '{name}' (they have: {string.Join(", ", inputs.Keys.Order(StringComparer.Ordinal))})");
+}
