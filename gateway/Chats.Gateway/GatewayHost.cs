@@ -2,6 +2,7 @@ using Chats.ServiceDefaults;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Health;
 
 namespace Chats.Gateway;
 
@@ -23,7 +24,15 @@ public static class GatewayHost
         var app = builder.Build();
         app.MapChatsServiceDefaults();
         var arms = app.Services.GetRequiredService<ArmAssignmentMiddleware>();
-        app.MapReverseProxy(proxy => proxy.Use((context, next) => arms.InvokeAsync(context, next)));
+        // A custom pipeline replaces YARP's default steps, so they are listed again, in YARP's order; without
+        // UseLoadBalancing YARP ignores the cluster's policy and picks a sampler at random.
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.Use((context, next) => arms.InvokeAsync(context, next));
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
         return app;
     }
 
@@ -40,7 +49,22 @@ public static class GatewayHost
     private static ClusterConfig SamplerCluster(GatewayOptions options) => new()
     {
         ClusterId = "sampler",
+        // Of two random samplers, the one with fewer generations in flight: a generation holds its call for its
+        // whole run, so in-flight calls are the load.
         LoadBalancingPolicy = "PowerOfTwoChoices",
+        // A sampler that fails at the transport level (refused or reset connections, timeouts; not gRPC error
+        // statuses, which arrive as HTTP 200) in 30% or more of at least 10 calls within a minute is left out for
+        // a minute. When every sampler is out, HealthyOrPanic uses them all rather than refusing every request.
+        HealthCheck = new HealthCheckConfig
+        {
+            Passive = new PassiveHealthCheckConfig
+            {
+                Enabled = true,
+                Policy = HealthCheckConstants.PassivePolicy.TransportFailureRate,
+                ReactivationPeriod = TimeSpan.FromMinutes(1),
+            },
+            AvailableDestinationsPolicy = HealthCheckConstants.AvailableDestinations.HealthyOrPanic,
+        },
         // gRPC to the backends is h2c: HTTP/2 exactly, no downgrade.
         HttpRequest = new ForwarderRequestConfig
         {
