@@ -11,6 +11,7 @@ public sealed class DdimScheduler : INoiseScheduler
     private readonly float _finalAlphaCumprod;
     private int[] _timesteps = [];
     private float[] _timestepValues = [];
+    private int _nextStep;
 
     /// <summary>Creates the scheduler; call <see cref="SetTimesteps"/> before sampling.</summary>
     /// <exception cref="ArgumentException">The config asks for flow-velocity prediction.</exception>
@@ -41,6 +42,10 @@ public sealed class DdimScheduler : INoiseScheduler
 
     /// <inheritdoc/>
     public float InitNoiseSigma => 1f;
+
+    /// <inheritdoc/>
+    /// <remarks>DDIM does not need steps in order (each uses only its own timestep); this only records the position.</remarks>
+    public int StepIndex => _nextStep;
 
     /// <inheritdoc/>
     public void SetTimesteps(int numInferenceSteps)
@@ -80,6 +85,7 @@ public sealed class DdimScheduler : INoiseScheduler
 
         _timesteps = timesteps;
         _timestepValues = Array.ConvertAll(timesteps, t => (float)t);
+        _nextStep = 0;
     }
 
     /// <inheritdoc/>
@@ -148,5 +154,23 @@ public sealed class DdimScheduler : INoiseScheduler
 
             sample[i] = (sqrtAlphaProdPrevious * x0) + (directionScale * epsilon);
         }
+
+        _nextStep = stepIndex + 1;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>DDIM (η = 0) keeps nothing between steps beyond the step count and position.</remarks>
+    public SchedulerState CaptureState()
+    {
+        ScheduleMath.CheckCapturable(_timesteps.Length);
+        return new SchedulerState(SchedulerKind.Ddim, _timesteps.Length, _nextStep);
+    }
+
+    /// <inheritdoc/>
+    public void RestoreState(SchedulerState state)
+    {
+        ScheduleMath.CheckRestorable(state, SchedulerKind.Ddim, _config.NumTrainTimesteps);
+        SetTimesteps(state.NumInferenceSteps);
+        _nextStep = state.StepIndex;
     }
 }

@@ -52,6 +52,10 @@ public sealed class DpmSolverMultistepScheduler : INoiseScheduler
     public float InitNoiseSigma => 1f;
 
     /// <inheritdoc/>
+    /// <remarks>Also the order check: <see cref="Step"/> accepts only this index.</remarks>
+    public int StepIndex => _nextStep;
+
+    /// <inheritdoc/>
     public void SetTimesteps(int numInferenceSteps)
     {
         int trainSteps = _config.NumTrainTimesteps;
@@ -126,6 +130,9 @@ public sealed class DpmSolverMultistepScheduler : INoiseScheduler
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException"><paramref name="stepIndex"/> is not the next step.</exception>
+    /// <exception cref="ArgumentException">
+    /// A second-order step's sample is not as long as the remembered x₀ prediction (e.g. a restored history).
+    /// </exception>
     public void Step(ReadOnlySpan<float> modelOutput, int stepIndex, Span<float> sample)
     {
         ScheduleMath.CheckStep(stepIndex, _timesteps.Length, modelOutput.Length, sample.Length);
@@ -140,6 +147,15 @@ public sealed class DpmSolverMultistepScheduler : INoiseScheduler
         bool lastStep = stepIndex == stepCount - 1;
         bool firstOrder = _config.SolverOrder == 1 || stepIndex == 0 ||
             (lastStep && (_config.EulerAtFinal || shortTrajectory || _config.FinalSigmaType == FinalSigmaType.Zero));
+
+        // Checked before the swap so that a rejected call leaves the history intact; a restored history of
+        // another sample size would otherwise be read out of bounds or silently mixed in.
+        if (!firstOrder && _prediction.Length != sample.Length)
+        {
+            throw new ArgumentException(
+                $"The sample has {sample.Length} values but the previous step's x₀ prediction has {_prediction.Length}.",
+                nameof(sample));
+        }
 
         // Keep the previous x₀ prediction for the second-order update; reuse its buffer for this one.
         (_previousPrediction, _prediction) = (_prediction, _previousPrediction);
@@ -183,6 +199,42 @@ public sealed class DpmSolverMultistepScheduler : INoiseScheduler
 
         _nextStep++;
     }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// With solver order 2 and at least one step taken, <see cref="SchedulerState.History"/> holds the last step's
+    /// x₀ prediction, which the next second-order update differences against. diffusers' <c>lower_order_nums</c>
+    /// needs no field of its own: here the lower-order first step follows from the step index alone.
+    /// </remarks>
+    public SchedulerState CaptureState()
+    {
+        ScheduleMath.CheckCapturable(_timesteps.Length);
+        float[][] history = HistoryCount(_nextStep) == 0 ? [] : [(float[])_prediction.Clone()];
+        return SchedulerState.Owning(SchedulerKind.DpmSolverMultistep, _timesteps.Length, _nextStep, history, mu: null, customSigmas: []);
+    }
+
+    /// <inheritdoc/>
+    public void RestoreState(SchedulerState state)
+    {
+        ScheduleMath.CheckRestorable(state, SchedulerKind.DpmSolverMultistep, _config.NumTrainTimesteps);
+        int expected = HistoryCount(state.StepIndex);
+        if (state.History.Count != expected)
+        {
+            throw new ArgumentException(
+                $"DPM-Solver++ of order {_config.SolverOrder} at step {state.StepIndex} needs {expected} previous x₀ " +
+                $"prediction(s), but the state has {state.History.Count}.",
+                nameof(state));
+        }
+
+        SetTimesteps(state.NumInferenceSteps);
+
+        // A copy, since Step reuses these buffers in place.
+        _prediction = expected == 0 ? [] : (float[])state.HistoryArrays[0].Clone();
+        _nextStep = state.StepIndex;
+    }
+
+    /// <summary>How many earlier x₀ predictions the step at <paramref name="stepIndex"/> may read.</summary>
+    private int HistoryCount(int stepIndex) => _config.SolverOrder >= 2 && stepIndex > 0 ? 1 : 0;
 
     /// <summary>x₀ from the model output at σ of <paramref name="stepIndex"/>, in the VP parameterisation.</summary>
     private void PredictOriginalSample(ReadOnlySpan<float> modelOutput, int stepIndex, ReadOnlySpan<float> sample, Span<float> x0)

@@ -12,6 +12,7 @@ public sealed class EulerDiscreteScheduler : INoiseScheduler
     private readonly float[] _logTrainingSigmas;
     private float[] _timesteps = [];
     private float[] _sigmas = [];
+    private int _nextStep;
 
     /// <summary>Creates the scheduler; call <see cref="SetTimesteps"/> before sampling.</summary>
     /// <exception cref="ArgumentException">The config asks for flow-velocity prediction.</exception>
@@ -52,6 +53,13 @@ public sealed class EulerDiscreteScheduler : INoiseScheduler
                 : MathF.Sqrt((maxSigma * maxSigma) + 1f);
         }
     }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Unlike diffusers' <c>_step_index</c>, this does not choose σ: <see cref="Step(ReadOnlySpan{float}, int, Span{float})"/>
+    /// takes the index explicitly, so this only records the position.
+    /// </remarks>
+    public int StepIndex => _nextStep;
 
     private TimestepSpacing Spacing => _config.TimestepSpacing ?? TimestepSpacing.Linspace;
 
@@ -116,6 +124,7 @@ public sealed class EulerDiscreteScheduler : INoiseScheduler
 
         _timesteps = timesteps;
         _sigmas = finalSigmas;
+        _nextStep = 0;
     }
 
     /// <inheritdoc/>
@@ -169,5 +178,23 @@ public sealed class EulerDiscreteScheduler : INoiseScheduler
             float derivative = (x - x0) / sigma;
             sample[i] = x + (derivative * dt);
         }
+
+        _nextStep = stepIndex + 1;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Euler without churn keeps nothing between steps: σ and the timesteps are rebuilt by SetTimesteps.</remarks>
+    public SchedulerState CaptureState()
+    {
+        ScheduleMath.CheckCapturable(_timesteps.Length);
+        return new SchedulerState(SchedulerKind.EulerDiscrete, _timesteps.Length, _nextStep);
+    }
+
+    /// <inheritdoc/>
+    public void RestoreState(SchedulerState state)
+    {
+        ScheduleMath.CheckRestorable(state, SchedulerKind.EulerDiscrete, _config.NumTrainTimesteps);
+        SetTimesteps(state.NumInferenceSteps);
+        _nextStep = state.StepIndex;
     }
 }

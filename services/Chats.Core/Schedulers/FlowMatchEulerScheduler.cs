@@ -12,6 +12,9 @@ public sealed class FlowMatchEulerScheduler : INoiseScheduler
     private readonly float _trainingSigmaMin;
     private float[] _timesteps = [];
     private float[] _sigmas = [];
+    private double? _mu;
+    private float[] _customSigmas = [];
+    private int _nextStep;
 
     /// <summary>Creates the scheduler; call a SetTimesteps overload before sampling.</summary>
     public FlowMatchEulerScheduler(SchedulerConfig config)
@@ -38,6 +41,10 @@ public sealed class FlowMatchEulerScheduler : INoiseScheduler
     /// <inheritdoc/>
     /// <remarks>Flow matching starts from unit Gaussian noise at σ = 1.</remarks>
     public float InitNoiseSigma => 1f;
+
+    /// <inheritdoc/>
+    /// <remarks>Steps need not be taken in order (each uses only its own σ pair); this only records the position.</remarks>
+    public int StepIndex => _nextStep;
 
     /// <summary>
     /// diffusers pipelines' <c>calculate_shift</c>: μ interpolated linearly in the image token count between
@@ -95,6 +102,12 @@ public sealed class FlowMatchEulerScheduler : INoiseScheduler
 
         _timesteps = timesteps;
         _sigmas = withFinal;
+
+        // Kept for CaptureState: with dynamic shifting or caller-given σ the step count alone cannot rebuild the
+        // schedule. μ is ignored under a static shift, so it is not kept then (nor can it fail the state's checks).
+        _mu = _config.UseDynamicShifting ? mu : null;
+        _customSigmas = sigmas is null ? [] : [.. sigmas];
+        _nextStep = 0;
     }
 
     /// <inheritdoc/>
@@ -112,6 +125,32 @@ public sealed class FlowMatchEulerScheduler : INoiseScheduler
         {
             sample[i] += dt * modelOutput[i];
         }
+
+        _nextStep = stepIndex + 1;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Besides the position, the state records the μ and caller-given σ passed to
+    /// <see cref="SetTimesteps(int, double?, IReadOnlyList{float}?)"/>, from which restoring rebuilds the same schedule.
+    /// </remarks>
+    public SchedulerState CaptureState()
+    {
+        ScheduleMath.CheckCapturable(_timesteps.Length);
+        return new SchedulerState(SchedulerKind.FlowMatchEuler, _timesteps.Length, _nextStep, history: null, _mu, _customSigmas);
+    }
+
+    /// <inheritdoc/>
+    public void RestoreState(SchedulerState state)
+    {
+        ScheduleMath.CheckRestorable(state, SchedulerKind.FlowMatchEuler, int.MaxValue);
+        if (_config.UseDynamicShifting && state.Mu is null)
+        {
+            throw new ArgumentException("This scheduler config shifts dynamically, but the state carries no μ.", nameof(state));
+        }
+
+        SetTimesteps(state.NumInferenceSteps, state.Mu, state.CustomSigmasArray.Length == 0 ? null : state.CustomSigmasArray);
+        _nextStep = state.StepIndex;
     }
 
     private float TrainingSigma(int timestep)

@@ -18,6 +18,19 @@ public static class NoiseSchedulerFactory
         };
     }
 
+    /// <summary>
+    /// A fresh scheduler of the state's kind, configured by <paramref name="config"/> and restored to
+    /// <paramref name="state"/>: a trajectory captured elsewhere, ready to continue at <see cref="SchedulerState.StepIndex"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The config does not suit the kind, or the state does not suit the config.</exception>
+    public static INoiseScheduler Restore(SchedulerConfig config, SchedulerState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        INoiseScheduler scheduler = Create(state.Kind, config);
+        scheduler.RestoreState(state);
+        return scheduler;
+    }
+
     /// <summary>The kind implementing a diffusers scheduler class (<c>_class_name</c>), or null if none does.</summary>
     public static SchedulerKind? KindOf(string className) => className switch
     {

@@ -187,6 +187,31 @@ internal static class ScheduleMath
         }
     }
 
+    /// <summary>Throws unless <c>SetTimesteps</c> has prepared a trajectory to capture.</summary>
+    public static void CheckCapturable(int stepCount)
+    {
+        if (stepCount == 0)
+        {
+            throw new InvalidOperationException("SetTimesteps must be called before capturing the scheduler state.");
+        }
+    }
+
+    /// <summary>
+    /// Throws unless the state is of <paramref name="kind"/> and its step count is one <c>SetTimesteps</c> accepts
+    /// under <paramref name="trainSteps"/> (checked here so that the message names the state, not a parameter).
+    /// </summary>
+    public static void CheckRestorable(SchedulerState state, SchedulerKind kind, int trainSteps)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.CheckKind(kind, nameof(state));
+        if (state.NumInferenceSteps > trainSteps)
+        {
+            throw new ArgumentException(
+                $"The state's {state.NumInferenceSteps} inference steps exceed the config's {trainSteps} training timesteps.",
+                nameof(state));
+        }
+    }
+
     private static float[] Square(float[] values)
     {
         for (int i = 0; i < values.Length; i++)
