@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Chats.Inference.Engine;
 
 namespace Chats.Denoiser;
 
@@ -24,6 +25,10 @@ public sealed record DenoiserOptions
     /// <summary>Concurrent generation sessions; more are refused with RESOURCE_EXHAUSTED.</summary>
     [Range(1, 10_000)]
     public int MaxSessions { get; init; } = 16;
+
+    /// <summary>A session that sends no step for this long is closed (DEADLINE_EXCEEDED) and its slot freed.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
+    public TimeSpan SessionIdleTimeout { get; init; } = DenoiserEngineOptions.DefaultSessionIdleTimeout;
 
     /// <summary>The component a role loads when <see cref="Component"/> is not set.</summary>
     public string ResolvedComponent => Component ?? Role switch

@@ -1,7 +1,6 @@
 using System.Diagnostics;
-using Chats.Inference.Roles;
-using Chats.Inference.Local;
 using Chats.Core.Sampling;
+using Chats.Inference.Engine;
 using Chats.Protos.V1;
 using Chats.ServiceDefaults;
 using Grpc.Core;
@@ -9,10 +8,11 @@ using Microsoft.Extensions.Options;
 
 namespace Chats.Denoiser;
 
-/// <summary>gRPC adapter: one bidirectional stream per generation session over the loaded <see cref="IDenoiserModel"/>.</summary>
-internal sealed class DenoiserService(
-    IDenoiserModel model, IOptions<DenoiserOptions> options, DenoiserActivity activity, ConcurrencyLimiter sessions) : Protos.V1.Denoiser.DenoiserBase
+/// <summary>gRPC adapter: one bidirectional stream per generation session over the <see cref="DenoiserSessionEngine"/>.</summary>
+internal sealed class DenoiserService(DenoiserSessionEngine engine, IOptions<DenoiserOptions> options) : Protos.V1.Denoiser.DenoiserBase
 {
+    private readonly string _role = options.Value.Role.ToString().ToLowerInvariant();
+
     public override async Task Denoise(IAsyncStreamReader<DenoiseRequest> requestStream, IServerStreamWriter<DenoiseResponse> responseStream, ServerCallContext context)
     {
         var ct = context.CancellationToken;
@@ -27,84 +27,38 @@ internal sealed class DenoiserService(
         }
 
         var open = requestStream.Current.Open;
-        if (string.IsNullOrEmpty(open.SessionId))
-        {
-            throw new RequestValidationException("open.session_id", "must not be empty");
-        }
-
-        var conditionings = open.Conditionings.Select((c, i) => c.ToCore($"open.conditionings[{i}]")).ToList();
-        if (conditionings.Count == 0)
-        {
-            throw new RequestValidationException("open.conditionings", "at least one conditioning is required");
-        }
-
-        float[] timeIds = [.. open.TimeIds];
-        model.ValidateConditionings(conditionings, timeIds, "open.conditionings");
+        var setup = DenoiserRequestMapping.ToSetup(open);
         var dtype = open.Dtype.ToCore("open.dtype");
-
-        using var lease = sessions.TryAcquire()
-            ?? throw new RpcException(new Status(StatusCode.ResourceExhausted, $"{options.Value.Role} denoiser is serving its maximum of {options.Value.MaxSessions} sessions"));
-        var record = activity.Open(open.SessionId, conditionings.Count);
-        string role = options.Value.Role.ToString().ToLowerInvariant();
-        int expectedStep = 0;
-
-        while (await requestStream.MoveNext(ct))
+        var session = engine.Open(setup);
+        try
         {
-            var message = requestStream.Current;
-            if (message.KindCase != DenoiseRequest.KindOneofCase.Step)
+            // The engine closes idle sessions: waiting for the client's next step must wake up when it does.
+            using var untilClosed = CancellationTokenSource.CreateLinkedTokenSource(ct, session.Closed);
+            while (await NextAsync(requestStream, session, untilClosed.Token))
             {
-                throw new RequestValidationException("step", "only StepRequest messages may follow SessionOpen");
+                var step = DenoiserRequestMapping.ToStep(requestStream.Current, session);
+                var started = Stopwatch.GetTimestamp();
+                var predictions = await engine.StepAsync(session, step, ct);
+                ChatsMetrics.StepSeconds.WithLabels(_role).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
+
+                var response = new DenoiseResponse { SessionId = session.Id, StepIndex = step.StepIndex };
+                response.Predictions.AddRange(predictions.Select(p => p.ToProto(dtype)));
+                await responseStream.WriteAsync(response, ct);
             }
-
-            var step = message.Step;
-            if (step.SessionId != open.SessionId)
-            {
-                throw new RequestValidationException("step.session_id", $"'{step.SessionId}' does not match the open session '{open.SessionId}'");
-            }
-
-            if (step.StepIndex != expectedStep)
-            {
-                throw new RequestValidationException("step.step_index", $"expected {expectedStep}, got {step.StepIndex}");
-            }
-
-            if (!float.IsFinite(step.Timestep) || step.Timestep < 0)
-            {
-                throw new RequestValidationException("step.timestep", $"{step.Timestep} is not a finite non-negative value");
-            }
-
-            if (step.ConditioningIndices.Count == 0 || step.ConditioningIndices.Any(i => i < 0 || i >= conditionings.Count))
-            {
-                throw new RequestValidationException("step.conditioning_indices", $"must name 1 or more of the {conditionings.Count} session conditionings");
-            }
-
-            if (step.Latent is null)
-            {
-                throw new RequestValidationException("step.latent", "is required");
-            }
-
-            var latent = step.Latent.ToHost("step.latent");
-            model.ValidateLatent(latent, "step.latent");
-
-            var started = Stopwatch.GetTimestamp();
-            var selected = step.ConditioningIndices.Select(i => conditionings[i]).ToList();
-            var predictions = await model.PredictAsync(latent, step.Timestep, selected, timeIds, ct);
-            ChatsMetrics.StepSeconds.WithLabels(role).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
-
-            var response = new DenoiseResponse { SessionId = open.SessionId, StepIndex = step.StepIndex };
-            response.Predictions.AddRange(predictions.Select(p => p.ToProto(dtype)));
-            await responseStream.WriteAsync(response, ct);
-            record.RecordStep(selected.Count);
-            expectedStep++;
+        }
+        finally
+        {
+            engine.Close(session);
         }
     }
 
     public override Task<DenoiserInfo> GetInfo(DenoiserInfoRequest request, ServerCallContext context)
     {
-        var d = model.Description;
+        var d = engine.Model.Description;
         return Task.FromResult(new DenoiserInfo
         {
             ModelId = d.ModelId,
-            Role = options.Value.Role.ToString().ToLowerInvariant(),
+            Role = _role,
             Component = d.Component,
             LatentChannels = d.LatentChannels,
             SampleSize = d.SampleSize,
@@ -116,5 +70,17 @@ internal sealed class DenoiserService(
             },
             UsesPooled = d.PooledSize > 0,
         });
+    }
+
+    private static async Task<bool> NextAsync(IAsyncStreamReader<DenoiseRequest> requestStream, DenoiserSession session, CancellationToken untilClosed)
+    {
+        try
+        {
+            return await requestStream.MoveNext(untilClosed);
+        }
+        catch (OperationCanceledException) when (session.Closed.IsCancellationRequested)
+        {
+            throw session.ClosedException();
+        }
     }
 }

@@ -1,5 +1,5 @@
 using Chats.Inference.Roles;
-using Chats.Inference.Local;
+using Chats.Inference.Engine;
 using Chats.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
@@ -18,15 +18,25 @@ public static class DenoiserServiceHost
             var o = sp.GetRequiredService<IOptions<DenoiserOptions>>().Value;
             return UNetDenoiserModel.Load(o.ModelPath, o.ResolvedComponent, o.ModelId);
         });
-        builder.Services.AddSingleton<DenoiserActivity>();
-        builder.Services.AddSingleton(sp => new ConcurrencyLimiter(sp.GetRequiredService<IOptions<DenoiserOptions>>().Value.MaxSessions));
+        builder.Services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<DenoiserOptions>>().Value;
+            var engine = new DenoiserSessionEngine(
+                sp.GetRequiredService<IDenoiserModel>(),
+                new DenoiserEngineOptions { Name = o.Role.ToString().ToLowerInvariant(), MaxSessions = o.MaxSessions, SessionIdleTimeout = o.SessionIdleTimeout });
+            var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Chats.Denoiser.Sessions");
+            engine.SessionClosed += s => log.LogDebug(
+                "Session {SessionId} closed after {Steps} steps ({Predictions} predictions) from step {FirstStep}; server reason {Reason}",
+                s.SessionId, s.Steps, s.Predictions, s.FirstStepIndex, s.ServerCloseReason?.ToString() ?? "none");
+            return engine;
+        });
 
         var app = builder.Build();
         app.MapChatsServiceDefaults();
         app.MapGrpcService<DenoiserService>();
 
         // Load weights before accepting traffic: a bad model folder fails start-up, not a request.
-        app.LoadBeforeStart<IDenoiserModel>();
+        app.LoadBeforeStart<DenoiserSessionEngine>();
         return app;
     }
 }

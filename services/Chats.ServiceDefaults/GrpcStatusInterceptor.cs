@@ -78,6 +78,10 @@ internal sealed class GrpcStatusInterceptor(ILogger<GrpcStatusInterceptor> logge
                 return new RpcException(new Status(StatusCode.InvalidArgument, tensor.Message));
             case WorkerBusyException busy:
                 return new RpcException(new Status(StatusCode.ResourceExhausted, busy.Message));
+            case SessionClosedException { Reason: SessionCloseReason.IdleTimeout } idle:
+                return new RpcException(new Status(StatusCode.DeadlineExceeded, idle.Message));
+            case SessionClosedException closed:
+                return new RpcException(new Status(StatusCode.Unavailable, closed.Message));
             case OperationCanceledException when context.Deadline <= DateTime.UtcNow:
                 return new RpcException(new Status(StatusCode.DeadlineExceeded, "deadline exceeded"));
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:

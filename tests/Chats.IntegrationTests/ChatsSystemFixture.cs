@@ -1,6 +1,6 @@
 using Chats.Client;
 using Chats.Core.Loading;
-using Chats.Denoiser;
+using Chats.Inference.Engine;
 using Chats.LocalSystem;
 using Microsoft.Extensions.DependencyInjection;
 using Chats.Tools;
@@ -13,6 +13,7 @@ namespace Chats.IntegrationTests;
 /// </summary>
 public sealed class ChatsSystemFixture : IAsyncLifetime
 {
+    private readonly Dictionary<string, DenoiserSessionLog> _sessionLogs = [];
     private RedisServer? _redis;
 
     public string ModelPath { get; } = Path.Combine(Path.GetTempPath(), "chats-it-" + Guid.NewGuid().ToString("N"));
@@ -26,6 +27,12 @@ public sealed class ChatsSystemFixture : IAsyncLifetime
         TinyPipelineBuilder.Create(ModelPath);
         _redis = RedisServer.Start();
         System = await LocalChatsSystem.StartAsync(new LocalSystemOptions { ModelPath = ModelPath, Redis = _redis.Configuration });
+        foreach (var role in new[] { "preferred", "dispreferred", "standard" })
+        {
+            var log = new DenoiserSessionLog();
+            System.Services[role].App.Services.GetRequiredService<DenoiserSessionEngine>().SessionClosed += log.Record;
+            _sessionLogs[role] = log;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -44,5 +51,6 @@ public sealed class ChatsSystemFixture : IAsyncLifetime
 
     public ChatsClient GatewayClient(string? clientKey = null) => new(System.Gateway, new ChatsClientOptions { ClientKey = clientKey });
 
-    public DenoiserActivity Activity(string role) => System.Services[role].App.Services.GetRequiredService<DenoiserActivity>();
+    /// <summary>The sessions a denoiser role closed since the system started (what each did).</summary>
+    public DenoiserSessionLog Activity(string role) => _sessionLogs[role];
 }

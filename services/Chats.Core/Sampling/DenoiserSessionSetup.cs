@@ -4,4 +4,7 @@ namespace Chats.Core.Sampling;
 /// <param name="SessionId">Unique per generation and role.</param>
 /// <param name="Conditionings">The conditionings steps refer to by index.</param>
 /// <param name="TimeIds">SDXL micro-conditioning (original size, crop, target size), empty otherwise.</param>
-public sealed record DenoiserSessionSetup(string SessionId, IReadOnlyList<PromptConditioning> Conditionings, float[] TimeIds);
+/// <param name="FirstStepIndex">
+/// The first step the session will see: 0 for a new generation, k for one resumed after k steps elsewhere.
+/// </param>
+public sealed record DenoiserSessionSetup(string SessionId, IReadOnlyList<PromptConditioning> Conditionings, float[] TimeIds, int FirstStepIndex = 0);

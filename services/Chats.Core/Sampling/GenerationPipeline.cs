@@ -58,61 +58,109 @@ public sealed class GenerationPipeline
     public async IAsyncEnumerable<GenerationEvent> RunAsync(
         GenerationSpec spec, string generationId, HostTensor? initialNoise, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        var state = await PrepareAsync(spec, generationId, initialNoise, cancellationToken);
+        await foreach (var e in ResumeAsync(state, cancellationToken))
+        {
+            yield return e;
+        }
+    }
+
+    /// <summary>
+    /// Continues a generation from <paramref name="state"/> (captured after any step, here or in another process):
+    /// yields a progress event per remaining step, then one event per image. The images are byte-identical to an
+    /// uninterrupted run of the same request.
+    /// </summary>
+    public async IAsyncEnumerable<GenerationEvent> ResumeAsync(
+        GenerationState state, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        await using (var run = await OpenAsync(state, cancellationToken))
+        {
+            while (!run.IsDenoised)
+            {
+                yield return await run.StepAsync(cancellationToken);
+            }
+
+            state = run.Capture();
+        }
+
+        foreach (var image in await FinishAsync(state, cancellationToken))
+        {
+            yield return image;
+        }
+    }
+
+    /// <summary>
+    /// Prepare: encodes the prompts and draws the initial latents; no denoiser is involved yet. The returned state
+    /// is at step 0.
+    /// </summary>
+    /// <param name="spec">The validated request.</param>
+    /// <param name="generationId">Unique id; denoiser session ids derive from it.</param>
+    /// <param name="initialNoise">See <see cref="RunAsync(GenerationSpec, string, HostTensor?, CancellationToken)"/>; null draws it from the seed.</param>
+    /// <param name="cancellationToken">Cancels the encoder call.</param>
+    public async Task<GenerationState> PrepareAsync(
+        GenerationSpec spec, string generationId, HostTensor? initialNoise = null, CancellationToken cancellationToken = default)
+    {
         ArgumentNullException.ThrowIfNull(spec);
-        GuidanceParameters guidance = spec.Guidance;
-
         var (conditional, unconditional) = await EncodeAsync(spec, cancellationToken);
-        float[] timeIds = _geometry.UsesTimeIds
-            ? [spec.Height, spec.Width, 0f, 0f, spec.Height, spec.Width]
-            : [];
-
-        var plan = StepPlan.For(guidance.Mode, _denoisers, conditional, unconditional, guidance.Alpha);
-        await using var first = await plan.First.Endpoint.OpenSessionAsync(
-            new DenoiserSessionSetup($"{generationId}/{plan.First.Name}", plan.First.Conditionings, timeIds), cancellationToken);
-        await using var second = plan.Second is null ? null : await plan.Second.Endpoint.OpenSessionAsync(
-            new DenoiserSessionSetup($"{generationId}/{plan.Second.Name}", plan.Second.Conditionings, timeIds), cancellationToken);
-
         INoiseScheduler scheduler = NoiseSchedulerFactory.Create(spec.Scheduler, _schedulerConfig);
         scheduler.SetTimesteps(spec.Steps);
         HostTensor latents = InitialLatents(spec, initialNoise, scheduler.InitNoiseSigma);
-        var guided = new float[latents.Data.Length];
+        return new GenerationState(generationId, spec, conditional, unconditional, 0, latents, scheduler.CaptureState());
+    }
 
-        for (int i = 0; i < scheduler.Timesteps.Count; i++)
+    /// <summary>
+    /// Step: opens the denoiser sessions the mode needs at the state's step (a session opened at step k expects
+    /// k as its first step) and restores the scheduler. Dispose the run to close the sessions.
+    /// </summary>
+    public async Task<GenerationRun> OpenAsync(GenerationState state, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var scheduler = NoiseSchedulerFactory.Restore(_schedulerConfig, state.Scheduler);
+        if (scheduler.StepIndex != state.StepIndex)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            float t = scheduler.Timesteps[i];
-            HostTensor modelInput = latents.Clone();
-            scheduler.ScaleModelInput(modelInput.Data, i);
+            throw new ArgumentException($"the state is at step {state.StepIndex} but its scheduler state at step {scheduler.StepIndex}", nameof(state));
+        }
 
-            var firstTask = first.PredictAsync(i, t, modelInput, plan.First.StepIndices, cancellationToken);
-            var secondTask = second?.PredictAsync(i, t, modelInput, plan.Second!.StepIndices, cancellationToken);
-            IReadOnlyList<HostTensor> a = await firstTask;
-            IReadOnlyList<HostTensor>? b = secondTask is null ? null : await secondTask;
-
-            switch (guidance.Mode)
+        var spec = state.Spec;
+        float[] timeIds = _geometry.UsesTimeIds
+            ? [spec.Height, spec.Width, 0f, 0f, spec.Height, spec.Width]
+            : [];
+        var plan = StepPlan.For(spec.Guidance.Mode, _denoisers, state.Conditional, state.Unconditional, spec.Guidance.Alpha);
+        var sessions = new List<(StepPlan.Participant, IDenoiserSession)>();
+        try
+        {
+            foreach (var participant in plan.Participants)
             {
-                case GuidanceMode.Cfg:
-                    ClassifierFreeGuidance.Combine(a[0].Data, a[1].Data, guidance.Scale, guided);
-                    break;
-                case GuidanceMode.Chats:
-                    ChatsProxyGuidance.Combine(a[0].Data, b![0].Data, guidance.Scale, guided);
-                    break;
-                case GuidanceMode.ChatsFull:
-                    ChatsFullGuidance.Combine(a[0].Data, b![0].Data, b[1].Data, guidance.Scale, guidance.Alpha, guided);
-                    break;
-                default:
-                    throw new InvalidOperationException($"unhandled guidance mode {guidance.Mode}");
+                var setup = new DenoiserSessionSetup($"{state.GenerationId}/{participant.Role}", participant.Conditionings, timeIds, state.StepIndex);
+                sessions.Add((participant, await participant.Endpoint.OpenSessionAsync(setup, cancellationToken)));
+            }
+        }
+        catch
+        {
+            foreach (var (_, session) in sessions)
+            {
+                await session.DisposeAsync();
             }
 
-            scheduler.Step(guided, i, latents.Data);
-            yield return new GenerationProgressEvent(i + 1, scheduler.Timesteps.Count);
+            throw;
         }
 
-        var pngs = await _decoder.DecodeToPngAsync(latents, cancellationToken);
-        for (int k = 0; k < pngs.Count; k++)
+        return new GenerationRun(state, sessions, scheduler);
+    }
+
+    /// <summary>Finish: decodes the latents of a fully denoised state into one PNG event per image.</summary>
+    public async Task<IReadOnlyList<GenerationImageEvent>> FinishAsync(GenerationState state, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (!state.IsDenoised)
         {
-            yield return new GenerationImageEvent(k, spec.Seed + (ulong)k, pngs[k], spec.Width, spec.Height);
+            throw new ArgumentException($"the state is at step {state.StepIndex} of {state.TotalSteps}; finish needs every step run", nameof(state));
         }
+
+        var spec = state.Spec;
+        var pngs = await _decoder.DecodeToPngAsync(state.Latents, cancellationToken);
+        return pngs.Select((png, k) => new GenerationImageEvent(k, spec.Seed + (ulong)k, png, spec.Width, spec.Height)).ToList();
     }
 
     private async Task<(PromptConditioning Conditional, PromptConditioning Unconditional)> EncodeAsync(

@@ -74,10 +74,19 @@ public sealed class LocalPipeline : IDisposable
             }
 
             var any = preferred ?? standard ?? throw new InvalidDataException($"{folder.Root}: the pipeline has no unet, unet_win or unet_lose");
-            var roles = new DenoiserRoles(
-                preferred is null ? null : new LocalDenoiserEndpoint(preferred),
-                dispreferred is null ? null : new LocalDenoiserEndpoint(dispreferred),
-                standard is null ? null : new LocalDenoiserEndpoint(standard));
+            LocalDenoiserEndpoint? Endpoint(UNetDenoiserModel? model)
+            {
+                if (model is null)
+                {
+                    return null;
+                }
+
+                var endpoint = new LocalDenoiserEndpoint(model);
+                owned.Add(endpoint);
+                return endpoint;
+            }
+
+            var roles = new DenoiserRoles(Endpoint(preferred), Endpoint(dispreferred), Endpoint(standard));
 
             string schedulerPath = Path.Combine(folder.Root, "scheduler", "scheduler_config.json");
             var schedulerConfig = File.Exists(schedulerPath) ? SchedulerConfig.Load(schedulerPath) : SchedulerConfig.StableDiffusionDefaults;
@@ -119,5 +128,12 @@ public sealed class LocalPipeline : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _owned.ForEach(o => o.Dispose());
+    public void Dispose()
+    {
+        // Endpoints (their engines' threads) stop before the models they run are freed.
+        for (int i = _owned.Count - 1; i >= 0; i--)
+        {
+            _owned[i].Dispose();
+        }
+    }
 }

@@ -10,12 +10,18 @@ public interface IDenoiserModel : IDisposable
     DenoiserDescription Description { get; }
 
     /// <summary>
-    /// Predicts for <paramref name="latent"/> [batch, C, H, W] at <paramref name="timestep"/>, once per entry of
-    /// <paramref name="conditionings"/>, in one batched forward pass. <paramref name="timeIds"/> is the SDXL
-    /// micro-conditioning (empty otherwise).
+    /// Places a session's conditionings (and SDXL time ids) on the model's device and dtype, once per session.
+    /// The caller owns the result.
     /// </summary>
-    Task<IReadOnlyList<HostTensor>> PredictAsync(
-        HostTensor latent, float timestep, IReadOnlyList<PromptConditioning> conditionings, float[] timeIds, CancellationToken cancellationToken);
+    DeviceConditionings Upload(IReadOnlyList<PromptConditioning> conditionings, float[] timeIds);
+
+    /// <summary>
+    /// Predicts for <paramref name="latent"/> [batch, C, H, W] at <paramref name="timestep"/>, once per entry of
+    /// <paramref name="indices"/> into <paramref name="conditionings"/>, in one batched forward pass; predictions
+    /// come back as fp32 host tensors of the latent's shape. Synchronous: call it on a thread that owns torch work
+    /// (inference mode and dispose scopes are thread-local), as <see cref="Engine.DenoiserSessionEngine"/> does.
+    /// </summary>
+    IReadOnlyList<HostTensor> Predict(HostTensor latent, float timestep, DeviceConditionings conditionings, IReadOnlyList<int> indices);
 
     /// <summary>Checks that a session's conditionings fit this model; throws <see cref="RequestValidationException"/> naming the field.</summary>
     void ValidateConditionings(IReadOnlyList<PromptConditioning> conditionings, float[] timeIds, string field);

@@ -17,13 +17,11 @@ namespace Chats.Inference.Roles;
 public sealed class UNetDenoiserModel : IDenoiserModel
 {
     private readonly UNet2DConditionModel _unet;
-    private readonly InferenceWorker _worker;
 
     private UNetDenoiserModel(UNet2DConditionModel unet, DenoiserDescription description)
     {
         _unet = unet;
         Description = description;
-        _worker = new InferenceWorker($"unet:{description.Component}");
     }
 
     /// <inheritdoc />
@@ -93,33 +91,42 @@ public sealed class UNetDenoiserModel : IDenoiserModel
     }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<HostTensor>> PredictAsync(
-        HostTensor latent, float timestep, IReadOnlyList<PromptConditioning> conditionings, float[] timeIds, CancellationToken cancellationToken)
-        => _worker.RunAsync<IReadOnlyList<HostTensor>>(() => Forward(latent, timestep, conditionings, timeIds), cancellationToken);
-
-    /// <inheritdoc />
-    public void Dispose()
+    public DeviceConditionings Upload(IReadOnlyList<PromptConditioning> conditionings, float[] timeIds)
     {
-        _worker.Dispose();
-        _unet.Dispose();
+        ArgumentNullException.ThrowIfNull(conditionings);
+        ArgumentNullException.ThrowIfNull(timeIds);
+        // The session owns these tensors beyond any dispose scope of the calling thread.
+        var hidden = conditionings.Select(c => TorchTensorCodec.FromHost(c.HiddenStates).DetachFromDisposeScope()).ToArray();
+        var pooled = conditionings
+            .Select(c => Description.PooledSize > 0 && c.Pooled is not null ? TorchTensorCodec.FromHost(c.Pooled).DetachFromDisposeScope() : null)
+            .ToArray();
+        var ids = Description.TimeIdsCount > 0 ? torch.tensor(timeIds).DetachFromDisposeScope() : null;
+        return new DeviceConditionings(hidden, pooled, ids);
     }
 
-    private List<HostTensor> Forward(HostTensor latent, float timestep, IReadOnlyList<PromptConditioning> conditionings, float[] timeIds)
+    /// <inheritdoc />
+    public IReadOnlyList<HostTensor> Predict(HostTensor latent, float timestep, DeviceConditionings conditionings, IReadOnlyList<int> indices)
     {
+        ArgumentNullException.ThrowIfNull(latent);
+        ArgumentNullException.ThrowIfNull(conditionings);
+        ArgumentNullException.ThrowIfNull(indices);
         long batch = latent.Shape[0];
-        int k = conditionings.Count;
+        int k = indices.Count;
         var sample = TorchTensorCodec.FromHost(latent);
         var samples = k == 1 ? sample : torch.cat(Enumerable.Repeat(sample, k).ToArray(), 0);
-        var hidden = torch.cat(conditionings.Select(c => TorchTensorCodec.FromHost(c.HiddenStates).unsqueeze(0).expand(batch, -1, -1)).ToArray(), 0);
+        var hidden = torch.cat(indices.Select(i => conditionings.HiddenStates[i].unsqueeze(0).expand(batch, -1, -1)).ToArray(), 0);
         Tensor? textEmbeds = null, ids = null;
         if (Description.PooledSize > 0)
         {
-            textEmbeds = torch.cat(conditionings.Select(c => TorchTensorCodec.FromHost(c.Pooled!).unsqueeze(0).expand(batch, -1)).ToArray(), 0);
-            ids = torch.tensor(timeIds).unsqueeze(0).expand(batch * k, -1);
+            textEmbeds = torch.cat(indices.Select(i => conditionings.Pooled[i]!.unsqueeze(0).expand(batch, -1)).ToArray(), 0);
+            ids = conditionings.TimeIds!.unsqueeze(0).expand(batch * k, -1);
         }
 
         var t = torch.tensor(timestep);
         var output = _unet.forward(samples, t, hidden, textEmbeds, ids);
         return output.chunk(k, 0).Select(TorchTensorCodec.ToHost).ToList();
     }
+
+    /// <inheritdoc />
+    public void Dispose() => _unet.Dispose();
 }

@@ -17,7 +17,7 @@ internal sealed class GrpcDenoiserEndpoint(Protos.V1.Denoiser.DenoiserClient cli
         var call = client.Denoise(cancellationToken: cancellationToken);
         try
         {
-            var open = new SessionOpen { SessionId = setup.SessionId, Dtype = DType.Float32 };
+            var open = new SessionOpen { SessionId = setup.SessionId, Dtype = DType.Float32, FirstStepIndex = setup.FirstStepIndex };
             open.Conditionings.AddRange(setup.Conditionings.Select(c => c.ToProto()));
             open.TimeIds.AddRange(setup.TimeIds);
             await call.RequestStream.WriteAsync(new DenoiseRequest { Open = open }, cancellationToken);

@@ -18,6 +18,7 @@ internal sealed class InProcessGeneration : IDisposable
     private readonly ClipTextConditioningModel _text;
     private readonly VaeImageDecoderModel _vae;
     private readonly List<UNetDenoiserModel> _unets = [];
+    private readonly List<LocalDenoiserEndpoint> _endpoints = [];
 
     /// <param name="folder">The pipeline folder.</param>
     /// <param name="mode">CFG: <paramref name="cfgComponent"/> alone; CHATS: unet_win and unet_lose.</param>
@@ -80,6 +81,11 @@ internal sealed class InProcessGeneration : IDisposable
     {
         _text.Dispose();
         _vae.Dispose();
+        foreach (var endpoint in _endpoints)
+        {
+            endpoint.Dispose();
+        }
+
         foreach (var unet in _unets)
         {
             unet.Dispose();
@@ -91,6 +97,8 @@ internal sealed class InProcessGeneration : IDisposable
         var unet = UNetDenoiserModel.Load(folder, component);
         _unets.Add(unet);
         description = unet.Description;
-        return new RecordingDenoiserEndpoint(new LocalDenoiserEndpoint(unet));
+        var endpoint = new LocalDenoiserEndpoint(unet);
+        _endpoints.Add(endpoint);
+        return new RecordingDenoiserEndpoint(endpoint);
     }
 }

@@ -1,0 +1,106 @@
+using Chats.Core.Guidance;
+using Chats.Core.Schedulers;
+using Chats.Core.Tensors;
+
+namespace Chats.Core.Sampling;
+
+/// <summary>
+/// One generation's denoising loop in progress: the open denoiser sessions, the scheduler and the latents.
+/// <see cref="StepAsync"/> runs one step; <see cref="Capture"/> snapshots the state at any step boundary, so the
+/// generation can be stopped here and continued elsewhere (<see cref="GenerationPipeline.OpenAsync"/>).
+/// </summary>
+public sealed class GenerationRun : IAsyncDisposable
+{
+    private readonly GenerationState _origin;
+    private readonly IReadOnlyList<(StepPlan.Participant Participant, IDenoiserSession Session)> _sessions;
+    private readonly INoiseScheduler _scheduler;
+    private readonly HostTensor _latents;
+    private readonly float[] _guided;
+
+    internal GenerationRun(
+        GenerationState origin,
+        IReadOnlyList<(StepPlan.Participant, IDenoiserSession)> sessions,
+        INoiseScheduler scheduler)
+    {
+        _origin = origin;
+        _sessions = sessions;
+        _scheduler = scheduler;
+        _latents = origin.Latents.Clone();
+        _guided = new float[_latents.Data.Length];
+        StepIndex = origin.StepIndex;
+    }
+
+    /// <summary>The next step to run.</summary>
+    public int StepIndex { get; private set; }
+
+    /// <summary>The trajectory length.</summary>
+    public int TotalSteps => _scheduler.Timesteps.Count;
+
+    /// <summary>True when every step has run.</summary>
+    public bool IsDenoised => StepIndex >= TotalSteps;
+
+    /// <summary>Runs step <see cref="StepIndex"/>: asks every participant concurrently, combines, advances the scheduler.</summary>
+    public async Task<GenerationProgressEvent> StepAsync(CancellationToken cancellationToken)
+    {
+        if (IsDenoised)
+        {
+            throw new InvalidOperationException($"all {TotalSteps} steps have run");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        int i = StepIndex;
+        float t = _scheduler.Timesteps[i];
+        HostTensor modelInput = _latents.Clone();
+        _scheduler.ScaleModelInput(modelInput.Data, i);
+
+        // Participants run concurrently (θ+ and θ− are separate services); predictions line up with the plan.
+        var pending = _sessions
+            .Select(s => s.Session.PredictAsync(i, t, modelInput, s.Participant.StepIndices, cancellationToken))
+            .ToList();
+        var predictions = new IReadOnlyList<HostTensor>[pending.Count];
+        for (int k = 0; k < pending.Count; k++)
+        {
+            predictions[k] = await pending[k];
+        }
+
+        var guidance = _origin.Spec.Guidance;
+        switch (guidance.Mode)
+        {
+            case GuidanceMode.Cfg:
+                var (conditional, unconditional) = (predictions[0][0], predictions[0][1]);
+                ClassifierFreeGuidance.Combine(conditional.Data, unconditional.Data, guidance.Scale, _guided);
+                break;
+            case GuidanceMode.Chats:
+                var (preferred, dispreferredOnProxy) = (predictions[0][0], predictions[1][0]);
+                ChatsProxyGuidance.Combine(preferred.Data, dispreferredOnProxy.Data, guidance.Scale, _guided);
+                break;
+            case GuidanceMode.ChatsFull:
+                var (preferredOnC, dispreferredOnC, dispreferredOnNull) = (predictions[0][0], predictions[1][0], predictions[1][1]);
+                ChatsFullGuidance.Combine(preferredOnC.Data, dispreferredOnC.Data, dispreferredOnNull.Data, guidance.Scale, guidance.Alpha, _guided);
+                break;
+            default:
+                throw new InvalidOperationException($"unhandled guidance mode {guidance.Mode}");
+        }
+
+        _scheduler.Step(_guided, i, _latents.Data);
+        StepIndex = i + 1;
+        return new GenerationProgressEvent(StepIndex, TotalSteps);
+    }
+
+    /// <summary>A snapshot of the generation at the current step boundary (copied: the run may go on).</summary>
+    public GenerationState Capture() => _origin with
+    {
+        StepIndex = StepIndex,
+        Latents = _latents.Clone(),
+        Scheduler = _scheduler.CaptureState(),
+    };
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (_, session) in _sessions)
+        {
+            await session.DisposeAsync();
+        }
+    }
+}
