@@ -16,4 +16,7 @@ public sealed class RequestValidationException : ArgumentException
 
     /// <summary>What is wrong with it.</summary>
     public string Problem { get; }
+
+    /// <summary>"field: problem", without <see cref="ArgumentException"/>'s "(Parameter '…')" suffix: it becomes a gRPC detail.</summary>
+    public override string Message => $"{Field}: {Problem}";
 }
