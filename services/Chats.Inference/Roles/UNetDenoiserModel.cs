@@ -19,22 +19,42 @@ public sealed class UNetDenoiserModel : IDenoiserModel
     private readonly UNet2DConditionModel _unet;
     private readonly InferenceWorker _worker;
 
-    private UNetDenoiserModel(UNet2DConditionModel unet, DenoiserDescription description)
+    private UNetDenoiserModel(UNet2DConditionModel unet, DenoiserDescription description, TorchPlacement placement)
     {
         _unet = unet;
         Description = description;
+        Placement = placement;
         _worker = new InferenceWorker($"unet:{description.Component}");
     }
 
     /// <inheritdoc />
     public DenoiserDescription Description { get; }
 
-    /// <summary>Loads <paramref name="component"/> (unet, unet_win or unet_lose) of the pipeline at <paramref name="modelPath"/>, and nothing else.</summary>
-    public static UNetDenoiserModel Load(string modelPath, string component, string? modelId = null)
+    /// <summary>The device and dtype the UNet computes in.</summary>
+    public TorchPlacement Placement { get; }
+
+    /// <summary>The loaded network (tests check where its parameters are).</summary>
+    internal UNet2DConditionModel Network => _unet;
+
+    /// <summary>
+    /// Loads <paramref name="component"/> (unet, unet_win or unet_lose) of the pipeline at <paramref name="modelPath"/>, and
+    /// nothing else: read on the CPU, then converted and moved to <paramref name="placement"/> (default cpu, float32).
+    /// </summary>
+    public static UNetDenoiserModel Load(string modelPath, string component, string? modelId = null, TorchPlacement? placement = null)
     {
+        placement ??= TorchPlacement.Default;
         var folder = DiffusersPipelineFolder.Open(modelPath);
         var unet = UNet2DConditionModel.Load(folder.ComponentPath(component));
-        unet.eval();
+        try
+        {
+            placement.Place(unet);
+        }
+        catch
+        {
+            unet.Dispose();
+            throw;
+        }
+
         string schedulerPath = Path.Combine(folder.Root, "scheduler", "scheduler_config.json");
         var scheduler = File.Exists(schedulerPath) ? SchedulerConfig.Load(schedulerPath) : SchedulerConfig.StableDiffusionDefaults;
         var config = unet.Config;
@@ -49,7 +69,7 @@ public sealed class UNetDenoiserModel : IDenoiserModel
         var description = new DenoiserDescription(
             modelId ?? folder.Name, component, config.InChannels, config.SampleSize ?? 64, config.CrossAttentionDim[0], pooled, timeIds,
             scheduler.PredictionType);
-        return new UNetDenoiserModel(unet, description);
+        return new UNetDenoiserModel(unet, description, placement);
     }
 
     /// <inheritdoc />
@@ -104,22 +124,30 @@ public sealed class UNetDenoiserModel : IDenoiserModel
         _unet.Dispose();
     }
 
+    /// <summary>A host tensor (latent, hidden states, pooled embedding) on the UNet's device, in its dtype.</summary>
+    internal Tensor ToModel(HostTensor host) => Placement.ToModel(host);
+
+    /// <summary>A model output as an fp32 host tensor, whatever the UNet's device and dtype.</summary>
+    internal static HostTensor ToHost(Tensor tensor) => TorchTensorCodec.ToHost(tensor);
+
     private List<HostTensor> Forward(HostTensor latent, float timestep, IReadOnlyList<PromptConditioning> conditionings, float[] timeIds)
     {
         long batch = latent.Shape[0];
         int k = conditionings.Count;
-        var sample = TorchTensorCodec.FromHost(latent);
+        var sample = ToModel(latent);
         var samples = k == 1 ? sample : torch.cat(Enumerable.Repeat(sample, k).ToArray(), 0);
-        var hidden = torch.cat(conditionings.Select(c => TorchTensorCodec.FromHost(c.HiddenStates).unsqueeze(0).expand(batch, -1, -1)).ToArray(), 0);
+        var hidden = torch.cat(conditionings.Select(c => ToModel(c.HiddenStates).unsqueeze(0).expand(batch, -1, -1)).ToArray(), 0);
         Tensor? textEmbeds = null, ids = null;
         if (Description.PooledSize > 0)
         {
-            textEmbeds = torch.cat(conditionings.Select(c => TorchTensorCodec.FromHost(c.Pooled!).unsqueeze(0).expand(batch, -1)).ToArray(), 0);
-            ids = torch.tensor(timeIds).unsqueeze(0).expand(batch * k, -1);
+            textEmbeds = torch.cat(conditionings.Select(c => ToModel(c.Pooled!).unsqueeze(0).expand(batch, -1)).ToArray(), 0);
+            // Time ids stay fp32 like the timestep: the UNet takes their sinusoids in fp32 (diffusers casts them to the
+            // prompt dtype first, which changes nothing for fp16-exact sizes) and casts the embedding to its dtype.
+            ids = Placement.ToDevice(torch.tensor(timeIds)).unsqueeze(0).expand(batch * k, -1);
         }
 
         var t = torch.tensor(timestep);
         var output = _unet.forward(samples, t, hidden, textEmbeds, ids);
-        return output.chunk(k, 0).Select(TorchTensorCodec.ToHost).ToList();
+        return output.chunk(k, 0).Select(ToHost).ToList();
     }
 }
