@@ -34,6 +34,8 @@ internal static class GenerateCommand
         command.Options.Add(endpoint);
         command.Options.Add(prompts);
         command.Options.Add(seeds);
+        var placement = new PlacementOptions();
+        placement.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             var jobs = Jobs(result, request, result.GetValue(prompts), result.GetValue(seeds)!);
@@ -67,7 +69,7 @@ internal static class GenerateCommand
             }
             else
             {
-                using var local = LocalPipeline.Open(models.Model, standardModelPath: models.StandardModel);
+                using var local = LocalPipeline.Open(models.Model, standardModelPath: models.StandardModel, placement: placement.ToPlacement(result));
                 foreach (var job in jobs)
                 {
                     var input = ToInput(template, job.Prompt, job.Seed);

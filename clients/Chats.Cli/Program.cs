@@ -3,6 +3,7 @@ using Chats.Cli;
 using Chats.LocalSystem;
 
 var generate = new GenerateOptions();
+var placementOptions = new PlacementOptions();
 var modelOption = new Option<string?>("--model", "-m") { Description = "Diffusers pipeline folder (default: a tiny random-weight CHATS pipeline, created on first use)." };
 var standardOption = new Option<string?>("--standard-model") { Description = "Pipeline whose unet is the standard (CFG arm) model when --model has none (default with the shipped models: models/shapes-standard)." };
 var redisOption = new Option<string?>("--redis") { Description = "Redis configuration for the embedding cache (default: in-process cache)." };
@@ -12,11 +13,13 @@ generate.AddTo(quickstart);
 quickstart.Options.Add(modelOption);
 quickstart.Options.Add(standardOption);
 quickstart.Options.Add(redisOption);
+placementOptions.AddTo(quickstart);
 quickstart.SetAction(async (result, ct) =>
 {
     var models = DefaultModel.Select(result.GetValue(modelOption), result.GetValue(standardOption));
+    var placement = placementOptions.ToPlacement(result);
     await using var system = await LocalChatsSystem.StartAsync(
-        new LocalSystemOptions { ModelPath = models.Model, StandardModelPath = models.StandardModel, Redis = result.GetValue(redisOption) }, ct);
+        new LocalSystemOptions { ModelPath = models.Model, StandardModelPath = models.StandardModel, Redis = result.GetValue(redisOption), Device = placement.Device, DType = placement.DTypeName }, ct);
     Console.Error.WriteLine($"system up: gateway {system.Gateway}");
     return await GenerationRunner.RunAsync(system.Gateway, generate.ToRequest(result), new FileInfo(result.GetValue(generate.Out)!), result.GetValue(generate.ClientKey), ct);
 });
@@ -27,14 +30,16 @@ up.Options.Add(modelOption);
 up.Options.Add(standardOption);
 up.Options.Add(redisOption);
 up.Options.Add(gatewayPort);
+placementOptions.AddTo(up);
 up.SetAction(async (result, ct) =>
 {
     var models = DefaultModel.Select(result.GetValue(modelOption), result.GetValue(standardOption));
+    var placement = placementOptions.ToPlacement(result);
     var overrides = new Dictionary<string, IReadOnlyDictionary<string, string?>>
     {
         ["gateway"] = new Dictionary<string, string?> { ["Endpoints:GrpcPort"] = result.GetValue(gatewayPort).ToString(System.Globalization.CultureInfo.InvariantCulture) },
     };
-    await using var system = await LocalChatsSystem.StartAsync(new LocalSystemOptions { ModelPath = models.Model, StandardModelPath = models.StandardModel, Redis = result.GetValue(redisOption), Overrides = overrides }, ct);
+    await using var system = await LocalChatsSystem.StartAsync(new LocalSystemOptions { ModelPath = models.Model, StandardModelPath = models.StandardModel, Redis = result.GetValue(redisOption), Device = placement.Device, DType = placement.DTypeName, Overrides = overrides }, ct);
     foreach (var (name, service) in system.Services)
     {
         Console.WriteLine($"{name,-13} grpc {service.Grpc}  metrics {service.Http}metrics");

@@ -16,7 +16,7 @@ public static class DecoderServiceHost
         builder.Services.AddSingleton<IImageDecoderModel>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<DecoderOptions>>().Value;
-            return VaeImageDecoderModel.Load(o.ModelPath, o.ModelId);
+            return VaeImageDecoderModel.Load(o.ModelPath, o.ModelId, o.Placement());
         });
 
         var app = builder.Build();

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Chats.Inference.Engine;
+using Chats.Inference.Tensors;
 
 namespace Chats.Denoiser;
 
@@ -18,6 +19,20 @@ public sealed record DenoiserOptions
 
     /// <summary>Component folder to load; default by role: unet_win, unet_lose, unet.</summary>
     public string? Component { get; init; }
+
+    /// <summary>Device the UNet runs on: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>. A CUDA device libtorch does not see fails start-up.</summary>
+    [TorchDevice(Section)]
+    public string Device { get; init; } = TorchPlacement.DefaultDevice;
+
+    /// <summary>
+    /// dtype of the weights and activations: <c>float32</c>, <c>float16</c> or <c>bfloat16</c>. Weights are read on the CPU,
+    /// converted, then moved; inputs and outputs stay fp32 on the wire.
+    /// </summary>
+    [TorchDType(Section)]
+    public string DType { get; init; } = TorchPlacement.DefaultDType;
+
+    /// <summary>The placement these settings name; checks that the device exists (see <see cref="TorchPlacement.Parse"/>).</summary>
+    public TorchPlacement Placement() => TorchPlacement.Parse(Device, DType, Section);
 
     /// <summary>Model id reported by GetInfo; default: the folder name.</summary>
     public string? ModelId { get; init; }

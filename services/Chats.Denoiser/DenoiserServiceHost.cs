@@ -16,7 +16,7 @@ public static class DenoiserServiceHost
         builder.Services.AddSingleton<IDenoiserModel>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<DenoiserOptions>>().Value;
-            return UNetDenoiserModel.Load(o.ModelPath, o.ResolvedComponent, o.ModelId);
+            return UNetDenoiserModel.Load(o.ModelPath, o.ResolvedComponent, o.ModelId, o.Placement());
         });
         builder.Services.AddSingleton(sp =>
         {

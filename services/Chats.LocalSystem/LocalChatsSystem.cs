@@ -40,6 +40,8 @@ public sealed class LocalChatsSystem : IAsyncDisposable
             var textEncoder = await system.StartAsync("text-encoder", TextEncoderServiceHost.Build, options, new()
             {
                 ["TextEncoder:ModelPath"] = model,
+                ["TextEncoder:Device"] = options.Device,
+                ["TextEncoder:DType"] = options.DType,
                 ["EmbeddingCache:Redis"] = options.Redis,
             }, cancellationToken);
             var denoisers = new Dictionary<string, Uri?>();
@@ -55,6 +57,8 @@ public sealed class LocalChatsSystem : IAsyncDisposable
                         ["Denoiser:ModelPath"] = source,
                         ["Denoiser:Role"] = role,
                         ["Denoiser:Component"] = component,
+                        ["Denoiser:Device"] = options.Device,
+                        ["Denoiser:DType"] = options.DType,
                     }, cancellationToken)
                     : null;
             }
@@ -62,6 +66,8 @@ public sealed class LocalChatsSystem : IAsyncDisposable
             var decoder = await system.StartAsync("decoder", DecoderServiceHost.Build, options, new()
             {
                 ["Decoder:ModelPath"] = model,
+                ["Decoder:Device"] = options.Device,
+                ["Decoder:DType"] = options.DType,
             }, cancellationToken);
             var sampler = await system.StartAsync("sampler", SamplerServiceHost.Build, options, new()
             {

@@ -12,6 +12,15 @@ public sealed record LocalSystemOptions
     /// </summary>
     public string? StandardModelPath { get; init; }
 
+    /// <summary>
+    /// Device of every torch role (text encoder, denoisers, decoder): <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>, passed as
+    /// <c>TextEncoder:Device</c>, <c>Denoiser:Device</c> and <c>Decoder:Device</c>; <see cref="Overrides"/> can set one role apart.
+    /// </summary>
+    public string Device { get; init; } = Inference.Tensors.TorchPlacement.DefaultDevice;
+
+    /// <summary>dtype of every torch role: <c>float32</c>, <c>float16</c> or <c>bfloat16</c> (the <c>DType</c> key of each section).</summary>
+    public string DType { get; init; } = Inference.Tensors.TorchPlacement.DefaultDType;
+
     /// <summary>Redis configuration for the embedding cache; null for the in-process cache.</summary>
     public string? Redis { get; init; }
 

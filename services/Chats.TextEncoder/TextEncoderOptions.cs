@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Chats.Inference.Tensors;
 
 namespace Chats.TextEncoder;
 
@@ -11,6 +12,20 @@ public sealed record TextEncoderOptions
     /// <summary>Diffusers pipeline folder; its tokenizer(s) and text encoder(s) are loaded, nothing else.</summary>
     [Required]
     public string ModelPath { get; init; } = string.Empty;
+
+    /// <summary>Device the text encoder(s) run on: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>. A CUDA device libtorch does not see fails start-up.</summary>
+    [TorchDevice(Section)]
+    public string Device { get; init; } = TorchPlacement.DefaultDevice;
+
+    /// <summary>
+    /// dtype of the weights and activations: <c>float32</c>, <c>float16</c> or <c>bfloat16</c>. Weights are read on the CPU,
+    /// converted, then moved; inputs and outputs stay fp32 on the wire.
+    /// </summary>
+    [TorchDType(Section)]
+    public string DType { get; init; } = TorchPlacement.DefaultDType;
+
+    /// <summary>The placement these settings name; checks that the device exists (see <see cref="TorchPlacement.Parse"/>).</summary>
+    public TorchPlacement Placement() => TorchPlacement.Parse(Device, DType, Section);
 
     /// <summary>Model id used in cache keys and reported by GetInfo; default: the folder name.</summary>
     public string? ModelId { get; init; }

@@ -3,6 +3,7 @@ using Chats.Core.Loading;
 using Chats.Core.Sampling;
 using Chats.Core.Schedulers;
 using Chats.Inference.Roles;
+using Chats.Inference.Tensors;
 
 namespace Chats.Inference.Local;
 
@@ -42,15 +43,16 @@ public sealed class LocalPipeline : IDisposable
     /// A pipeline whose <c>unet</c> serves the standard (CFG) role when <paramref name="modelPath"/> has none: a CHATS
     /// pipeline and the standard model it is A/B-tested against, sharing text encoder and VAE.
     /// </param>
-    public static LocalPipeline Open(string modelPath, SamplingLimits? limits = null, string? standardModelPath = null)
+    /// <param name="placement">Device and dtype of every role (default cpu, float32).</param>
+    public static LocalPipeline Open(string modelPath, SamplingLimits? limits = null, string? standardModelPath = null, TorchPlacement? placement = null)
     {
         var folder = DiffusersPipelineFolder.Open(modelPath);
         var owned = new List<IDisposable>();
         try
         {
-            var text = ClipTextConditioningModel.Load(folder.Root);
+            var text = ClipTextConditioningModel.Load(folder.Root, placement: placement);
             owned.Add(text);
-            var decoder = VaeImageDecoderModel.Load(folder.Root);
+            var decoder = VaeImageDecoderModel.Load(folder.Root, placement: placement);
             owned.Add(decoder);
             UNetDenoiserModel? Unet(string component)
             {
@@ -59,7 +61,7 @@ public sealed class LocalPipeline : IDisposable
                     return null;
                 }
 
-                var model = UNetDenoiserModel.Load(folder.Root, component);
+                var model = UNetDenoiserModel.Load(folder.Root, component, placement: placement);
                 owned.Add(model);
                 return model;
             }
@@ -69,7 +71,7 @@ public sealed class LocalPipeline : IDisposable
             var standard = Unet("unet");
             if (standard is null && standardModelPath is not null)
             {
-                standard = UNetDenoiserModel.Load(DiffusersPipelineFolder.Open(standardModelPath).Root, "unet");
+                standard = UNetDenoiserModel.Load(DiffusersPipelineFolder.Open(standardModelPath).Root, "unet", placement: placement);
                 owned.Add(standard);
             }
 

@@ -24,52 +24,65 @@ public sealed class ClipTextConditioningModel : ITextConditioningModel
     private readonly InferenceWorker _worker = new("text-encoder");
 
     private ClipTextConditioningModel(
-        ClipTokenizer tokenizer, ClipTextModel encoder, ClipTokenizer? tokenizer2, ClipTextModelWithProjection? encoder2, TextEncoderDescription description)
+        ClipTokenizer tokenizer, ClipTextModel encoder, ClipTokenizer? tokenizer2, ClipTextModelWithProjection? encoder2, TextEncoderDescription description,
+        TorchPlacement placement)
     {
         _tokenizer = tokenizer;
         _encoder = encoder;
         _tokenizer2 = tokenizer2;
         _encoder2 = encoder2;
         Description = description;
+        Placement = placement;
     }
 
     /// <inheritdoc />
     public TextEncoderDescription Description { get; }
 
-    /// <summary>Loads <c>tokenizer</c> + <c>text_encoder</c> and, when present, <c>tokenizer_2</c>/<c>tokenizer_two</c> + <c>text_encoder_2</c>/<c>text_encoder_two</c>.</summary>
-    public static ClipTextConditioningModel Load(string modelPath, string? modelId = null)
+    /// <summary>The device and dtype the encoders compute in.</summary>
+    public TorchPlacement Placement { get; }
+
+    /// <summary>The loaded encoders, first then second when there is one (tests check where their parameters are).</summary>
+    internal IReadOnlyList<nn.Module> Networks => _encoder2 is null ? [_encoder] : [_encoder, _encoder2];
+
+    /// <summary>
+    /// Loads <c>tokenizer</c> + <c>text_encoder</c> and, when present, <c>tokenizer_2</c>/<c>tokenizer_two</c> + <c>text_encoder_2</c>/<c>text_encoder_two</c>;
+    /// the encoders are read on the CPU, then converted and moved to <paramref name="placement"/> (default cpu, float32).
+    /// </summary>
+    public static ClipTextConditioningModel Load(string modelPath, string? modelId = null, TorchPlacement? placement = null)
     {
+        placement ??= TorchPlacement.Default;
         var folder = DiffusersPipelineFolder.Open(modelPath);
         var tokenizer = ClipTokenizer.Load(folder.ComponentPath("tokenizer"));
         var encoder = ClipTextModel.Load(folder.ComponentPath("text_encoder"));
-        encoder.eval();
 
         ClipTokenizer? tokenizer2 = null;
         ClipTextModelWithProjection? encoder2 = null;
         string? second = folder.FirstComponent("text_encoder_2", "text_encoder_two");
-        if (second is not null)
+        try
         {
-            try
+            placement.Place(encoder);
+            if (second is not null)
             {
                 string tokenizer2Name = folder.FirstComponent("tokenizer_2", "tokenizer_two")
                     ?? throw new InvalidDataException($"{folder.Root}: {second} has no matching tokenizer_2 / tokenizer_two");
                 tokenizer2 = ClipTokenizer.Load(folder.ComponentPath(tokenizer2Name));
                 encoder2 = ClipTextModelWithProjection.Load(folder.ComponentPath(second));
-                encoder2.eval();
+                placement.Place(encoder2);
             }
-            catch
-            {
-                // The first encoder's native memory is not seen by the GC; free it when the second cannot load.
-                encoder.Dispose();
-                throw;
-            }
+        }
+        catch
+        {
+            // Native memory is not seen by the GC; free what was loaded when the rest cannot be.
+            encoder.Dispose();
+            encoder2?.Dispose();
+            throw;
         }
 
         int hidden = encoder.Config.HiddenSize + (encoder2?.Config.HiddenSize ?? 0);
         int pooled = encoder2?.Config.ProjectionDim ?? 0;
         var description = new TextEncoderDescription(
-            modelId ?? folder.Name, Fingerprint(folder, second), tokenizer.MaxLength, hidden, pooled);
-        return new ClipTextConditioningModel(tokenizer, encoder, tokenizer2, encoder2, description);
+            modelId ?? folder.Name, Fingerprint(folder, second, placement), tokenizer.MaxLength, hidden, pooled);
+        return new ClipTextConditioningModel(tokenizer, encoder, tokenizer2, encoder2, description, placement);
     }
 
     /// <inheritdoc />
@@ -86,14 +99,14 @@ public sealed class ClipTextConditioningModel : ITextConditioningModel
 
     private List<PromptConditioning> Encode(IReadOnlyList<string> prompts)
     {
-        var ids = Ids(_tokenizer, prompts);
+        var ids = Placement.ToDevice(Ids(_tokenizer, prompts));
         using var first = _encoder.forward(ids);
         if (_encoder2 is null)
         {
             return Split(first.LastHiddenState, null, prompts.Count);
         }
 
-        using var second = _encoder2.forward(Ids(_tokenizer2!, prompts));
+        using var second = _encoder2.forward(Placement.ToDevice(Ids(_tokenizer2!, prompts)));
         var hidden = torch.cat([first.PenultimateHiddenState, second.PenultimateHiddenState], -1);
         return Split(hidden, second.TextEmbeds, prompts.Count);
     }
@@ -119,8 +132,11 @@ public sealed class ClipTextConditioningModel : ITextConditioningModel
     }
 
     // What decides the embedding of a prompt besides its text: tokenizer files and encoder configs and weights
-    // (hashed by size and the first megabyte, enough to tell checkpoints apart cheaply).
-    private static string Fingerprint(DiffusersPipelineFolder folder, string? second)
+    // (hashed by size and the first megabyte, enough to tell checkpoints apart cheaply), and a reduced-precision dtype,
+    // so fp16 and fp32 encoders sharing a cache never read each other's embeddings. fp32 adds nothing: its keys stay
+    // those written before placement existed. The device is left out: fp32 on any device is the same embedding to
+    // within rounding.
+    private static string Fingerprint(DiffusersPipelineFolder folder, string? second, TorchPlacement placement)
     {
         var parts = new List<string> { "tokenizer", "text_encoder" };
         if (second is not null)
@@ -141,6 +157,11 @@ public sealed class ClipTextConditioningModel : ITextConditioningModel
                 stream.ReadExactly(buffer);
                 hash.AppendData(buffer);
             }
+        }
+
+        if (placement.DType != ScalarType.Float32)
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes("dtype=" + placement.DTypeName + "\n"));
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];

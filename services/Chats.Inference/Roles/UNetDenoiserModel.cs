@@ -18,21 +18,41 @@ public sealed class UNetDenoiserModel : IDenoiserModel
 {
     private readonly UNet2DConditionModel _unet;
 
-    private UNetDenoiserModel(UNet2DConditionModel unet, DenoiserDescription description)
+    private UNetDenoiserModel(UNet2DConditionModel unet, DenoiserDescription description, TorchPlacement placement)
     {
         _unet = unet;
         Description = description;
+        Placement = placement;
     }
 
     /// <inheritdoc />
     public DenoiserDescription Description { get; }
 
-    /// <summary>Loads <paramref name="component"/> (unet, unet_win or unet_lose) of the pipeline at <paramref name="modelPath"/>, and nothing else.</summary>
-    public static UNetDenoiserModel Load(string modelPath, string component, string? modelId = null)
+    /// <summary>The device and dtype the UNet computes in.</summary>
+    public TorchPlacement Placement { get; }
+
+    /// <summary>The loaded network (tests check where its parameters are).</summary>
+    internal UNet2DConditionModel Network => _unet;
+
+    /// <summary>
+    /// Loads <paramref name="component"/> (unet, unet_win or unet_lose) of the pipeline at <paramref name="modelPath"/>, and
+    /// nothing else: read on the CPU, then converted and moved to <paramref name="placement"/> (default cpu, float32).
+    /// </summary>
+    public static UNetDenoiserModel Load(string modelPath, string component, string? modelId = null, TorchPlacement? placement = null)
     {
+        placement ??= TorchPlacement.Default;
         var folder = DiffusersPipelineFolder.Open(modelPath);
         var unet = UNet2DConditionModel.Load(folder.ComponentPath(component));
-        unet.eval();
+        try
+        {
+            placement.Place(unet);
+        }
+        catch
+        {
+            unet.Dispose();
+            throw;
+        }
+
         string schedulerPath = Path.Combine(folder.Root, "scheduler", "scheduler_config.json");
         var scheduler = File.Exists(schedulerPath) ? SchedulerConfig.Load(schedulerPath) : SchedulerConfig.StableDiffusionDefaults;
         var config = unet.Config;
@@ -47,7 +67,7 @@ public sealed class UNetDenoiserModel : IDenoiserModel
         var description = new DenoiserDescription(
             modelId ?? folder.Name, component, config.InChannels, config.SampleSize ?? 64, config.CrossAttentionDim[0], pooled, timeIds,
             scheduler.PredictionType);
-        return new UNetDenoiserModel(unet, description);
+        return new UNetDenoiserModel(unet, description, placement);
     }
 
     /// <inheritdoc />
@@ -96,13 +116,21 @@ public sealed class UNetDenoiserModel : IDenoiserModel
         ArgumentNullException.ThrowIfNull(conditionings);
         ArgumentNullException.ThrowIfNull(timeIds);
         // The session owns these tensors beyond any dispose scope of the calling thread.
-        var hidden = conditionings.Select(c => TorchTensorCodec.FromHost(c.HiddenStates).DetachFromDisposeScope()).ToArray();
+        var hidden = conditionings.Select(c => ToModel(c.HiddenStates).DetachFromDisposeScope()).ToArray();
         var pooled = conditionings
-            .Select(c => Description.PooledSize > 0 && c.Pooled is not null ? TorchTensorCodec.FromHost(c.Pooled).DetachFromDisposeScope() : null)
+            .Select(c => Description.PooledSize > 0 && c.Pooled is not null ? ToModel(c.Pooled).DetachFromDisposeScope() : null)
             .ToArray();
-        var ids = Description.TimeIdsCount > 0 ? torch.tensor(timeIds).DetachFromDisposeScope() : null;
+        // Time ids stay fp32 like the timestep: the UNet takes their sinusoids in fp32 (diffusers casts them to the
+        // prompt dtype first, which changes nothing for fp16-exact sizes) and casts the embedding to its dtype.
+        var ids = Description.TimeIdsCount > 0 ? Placement.ToDevice(torch.tensor(timeIds)).DetachFromDisposeScope() : null;
         return new DeviceConditionings(hidden, pooled, ids);
     }
+
+    /// <summary>A host tensor (latent, hidden states, pooled embedding) on the UNet's device, in its dtype.</summary>
+    internal Tensor ToModel(HostTensor host) => Placement.ToModel(host);
+
+    /// <summary>A model output as an fp32 host tensor, whatever the UNet's device and dtype.</summary>
+    internal static HostTensor ToHost(Tensor tensor) => TorchTensorCodec.ToHost(tensor);
 
     /// <inheritdoc />
     public IReadOnlyList<HostTensor> Predict(HostTensor latent, float timestep, DeviceConditionings conditionings, IReadOnlyList<int> indices)
@@ -112,7 +140,7 @@ public sealed class UNetDenoiserModel : IDenoiserModel
         ArgumentNullException.ThrowIfNull(indices);
         long batch = latent.Shape[0];
         int k = indices.Count;
-        var sample = TorchTensorCodec.FromHost(latent);
+        var sample = ToModel(latent);
         var samples = k == 1 ? sample : torch.cat(Enumerable.Repeat(sample, k).ToArray(), 0);
         var hidden = torch.cat(indices.Select(i => conditionings.HiddenStates[i].unsqueeze(0).expand(batch, -1, -1)).ToArray(), 0);
         Tensor? textEmbeds = null, ids = null;
@@ -124,7 +152,7 @@ public sealed class UNetDenoiserModel : IDenoiserModel
 
         var t = torch.tensor(timestep);
         var output = _unet.forward(samples, t, hidden, textEmbeds, ids);
-        return output.chunk(k, 0).Select(TorchTensorCodec.ToHost).ToList();
+        return output.chunk(k, 0).Select(ToHost).ToList();
     }
 
     /// <inheritdoc />

@@ -15,14 +15,21 @@ public sealed class VaeImageDecoderModel : IImageDecoderModel
     private readonly AutoencoderKL _vae;
     private readonly InferenceWorker _worker = new("vae-decoder");
 
-    private VaeImageDecoderModel(AutoencoderKL vae, string modelId)
+    private VaeImageDecoderModel(AutoencoderKL vae, string modelId, TorchPlacement placement)
     {
         _vae = vae;
         ModelId = modelId;
+        Placement = placement;
     }
 
     /// <inheritdoc />
     public string ModelId { get; }
+
+    /// <summary>The device and dtype the decoder computes in.</summary>
+    public TorchPlacement Placement { get; }
+
+    /// <summary>The loaded VAE (decoder half; tests check where its parameters are).</summary>
+    internal AutoencoderKL Network => _vae;
 
     /// <inheritdoc />
     public int LatentChannels => _vae.Config.LatentChannels;
@@ -30,13 +37,27 @@ public sealed class VaeImageDecoderModel : IImageDecoderModel
     /// <inheritdoc />
     public int SpatialFactor => _vae.SpatialFactor;
 
-    /// <summary>Loads the <c>vae</c> component of the pipeline at <paramref name="modelPath"/>, and nothing else.</summary>
-    public static VaeImageDecoderModel Load(string modelPath, string? modelId = null)
+    /// <summary>
+    /// Loads the <c>vae</c> component of the pipeline at <paramref name="modelPath"/>, and nothing else: read on the CPU,
+    /// then converted and moved to <paramref name="placement"/> (default cpu, float32). Unlike diffusers' SDXL pipeline,
+    /// a float16 VAE is not upcast for <c>force_upcast</c> configs: the dtype asked for is the dtype used.
+    /// </summary>
+    public static VaeImageDecoderModel Load(string modelPath, string? modelId = null, TorchPlacement? placement = null)
     {
+        placement ??= TorchPlacement.Default;
         var folder = DiffusersPipelineFolder.Open(modelPath);
         var vae = AutoencoderKL.LoadDecoder(folder.ComponentPath("vae"));
-        vae.eval();
-        return new VaeImageDecoderModel(vae, modelId ?? folder.Name);
+        try
+        {
+            placement.Place(vae);
+        }
+        catch
+        {
+            vae.Dispose();
+            throw;
+        }
+
+        return new VaeImageDecoderModel(vae, modelId ?? folder.Name, placement);
     }
 
     /// <inheritdoc />
@@ -90,12 +111,13 @@ public sealed class VaeImageDecoderModel : IImageDecoderModel
     private torch.Tensor DecodeRaw(HostTensor latents)
     {
         var config = _vae.Config;
+        // Unscaled in fp32, as the latents arrive, and only then cast: the division costs nothing and loses no precision.
         var z = TorchTensorCodec.FromHost(latents) / config.ScalingFactor;
         if (config.ShiftFactor is double shift)
         {
             z = z + shift;
         }
 
-        return _vae.decode(z);
+        return _vae.decode(Placement.ToModel(z));
     }
 }

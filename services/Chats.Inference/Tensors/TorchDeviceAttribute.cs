@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Chats.Inference.Tensors;
+
+/// <summary>
+/// Validates an options property holding a <see cref="TorchPlacement"/> device, so that a bad value fails start-up
+/// with one line naming the configuration key and the value. Whether the device exists is checked later, by
+/// <see cref="TorchPlacement.Parse"/>, where libtorch is asked.
+/// </summary>
+/// <param name="section">The configuration section of the options (e.g. <c>Denoiser</c>), to name the key.</param>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class TorchDeviceAttribute(string section) : ValidationAttribute
+{
+    /// <summary>The configuration section named in the error.</summary>
+    public string Section { get; } = section;
+
+    /// <inheritdoc />
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
+    {
+        ArgumentNullException.ThrowIfNull(validationContext);
+        return TorchPlacement.DeviceProblem(value as string) is { } problem
+            ? new ValidationResult($"{Section}:{validationContext.MemberName}: {problem}", [validationContext.MemberName ?? string.Empty])
+            : ValidationResult.Success;
+    }
+}
