@@ -79,8 +79,7 @@ public sealed class LocalPipeline : IDisposable
                 dispreferred is null ? null : new LocalDenoiserEndpoint(dispreferred),
                 standard is null ? null : new LocalDenoiserEndpoint(standard));
 
-            string schedulerPath = Path.Combine(folder.Root, "scheduler", "scheduler_config.json");
-            var schedulerConfig = File.Exists(schedulerPath) ? SchedulerConfig.Load(schedulerPath) : SchedulerConfig.StableDiffusionDefaults;
+            var schedulerConfig = SchedulerConfig.LoadForPipeline(folder.Root);
             var defaultScheduler = NoiseSchedulerFactory.KindOf(schedulerConfig.ClassName ?? string.Empty) ?? SchedulerKind.EulerDiscrete;
             var d = any.Description;
             int side = d.SampleSize * decoder.SpatialFactor;

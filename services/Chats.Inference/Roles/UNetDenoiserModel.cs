@@ -35,8 +35,7 @@ public sealed class UNetDenoiserModel : IDenoiserModel
         var folder = DiffusersPipelineFolder.Open(modelPath);
         var unet = UNet2DConditionModel.Load(folder.ComponentPath(component));
         unet.eval();
-        string schedulerPath = Path.Combine(folder.Root, "scheduler", "scheduler_config.json");
-        var scheduler = File.Exists(schedulerPath) ? SchedulerConfig.Load(schedulerPath) : SchedulerConfig.StableDiffusionDefaults;
+        var scheduler = SchedulerConfig.LoadForPipeline(folder.Root);
         var config = unet.Config;
         bool textTime = config.AdditionEmbedType == "text_time";
         int pooled = 0, timeIds = 0;

@@ -190,8 +190,7 @@ public static class PreferenceRun
 
     private static INoisingProcess Noising(DiffusersPipelineFolder reference)
     {
-        string path = Path.Combine(reference.Root, "scheduler", "scheduler_config.json");
-        var config = File.Exists(path) ? SchedulerConfig.Load(path) : SchedulerConfig.StableDiffusionDefaults;
+        var config = SchedulerConfig.LoadForPipeline(reference.Root);
         return config.PredictionType == PredictionType.FlowVelocity
             ? new FlowMatchingNoising(config.NumTrainTimesteps)
             : new DiffusionNoising(config);
