@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Chats.Core.Loading;
+using Chats.Core.Sampling;
 using Chats.Tools;
 
 namespace Chats.Cli;
@@ -40,11 +41,12 @@ internal static class MemoryBenchmark
             new("text-encoder", "text-encoder", [$"--TextEncoder:ModelPath={m}"],
                 [.. s_textEncoders.Where(folder.HasComponent)]),
         };
-        foreach (var (role, component) in new[] { ("Preferred", "unet_win"), ("Dispreferred", "unet_lose"), ("Standard", "unet") })
+        foreach (var role in Enum.GetValues<DenoiserRole>())
         {
+            string component = DenoiserComponents.For(role);
             if (folder.HasComponent(component))
             {
-                roles.Add(new($"denoiser {role.ToLowerInvariant()}", "denoiser", [$"--Denoiser:ModelPath={m}", $"--Denoiser:Role={role}", $"--Denoiser:Component={component}"], [component]));
+                roles.Add(new($"denoiser {role.ToString().ToLowerInvariant()}", "denoiser", [$"--Denoiser:ModelPath={m}", $"--Denoiser:Role={role}", $"--Denoiser:Component={component}"], [component]));
             }
         }
 

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Chats.Core.Sampling;
 
 namespace Chats.Denoiser;
 
@@ -26,10 +27,5 @@ public sealed record DenoiserOptions
     public int MaxSessions { get; init; } = 16;
 
     /// <summary>The component a role loads when <see cref="Component"/> is not set.</summary>
-    public string ResolvedComponent => Component ?? Role switch
-    {
-        DenoiserRole.Preferred => "unet_win",
-        DenoiserRole.Dispreferred => "unet_lose",
-        _ => "unet",
-    };
+    public string ResolvedComponent => Component ?? DenoiserComponents.For(Role);
 }

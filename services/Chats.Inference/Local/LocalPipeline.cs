@@ -64,12 +64,12 @@ public sealed class LocalPipeline : IDisposable
                 return model;
             }
 
-            var preferred = Unet("unet_win");
-            var dispreferred = Unet("unet_lose");
-            var standard = Unet("unet");
+            var preferred = Unet(DenoiserComponents.Preferred);
+            var dispreferred = Unet(DenoiserComponents.Dispreferred);
+            var standard = Unet(DenoiserComponents.Standard);
             if (standard is null && standardModelPath is not null)
             {
-                standard = UNetDenoiserModel.Load(DiffusersPipelineFolder.Open(standardModelPath).Root, "unet");
+                standard = UNetDenoiserModel.Load(DiffusersPipelineFolder.Open(standardModelPath).Root, DenoiserComponents.Standard);
                 owned.Add(standard);
             }
 
