@@ -29,7 +29,22 @@ internal static class CommonOptions
     public static Option<string?> Redis() => new("--redis") { Description = "Redis configuration for the embedding cache (default: in-process cache)." };
 
     /// <summary><c>--endpoint</c>: a running gateway.</summary>
-    public static Option<Uri?> Endpoint() => new("--endpoint", "-e") { Description = "Send the requests through this gateway instead of running in-process." };
+    /// <remarks>System.CommandLine 3.0 has no converter for <see cref="Uri"/>: without this parser every value was refused.</remarks>
+    public static Option<Uri?> Endpoint() => new("--endpoint", "-e")
+    {
+        Description = "Send the requests through this gateway (http://host:port) instead of running in-process.",
+        CustomParser = result =>
+        {
+            string text = result.Tokens[0].Value;
+            if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+            {
+                return uri;
+            }
+
+            result.AddError($"--endpoint: '{text}' is not an http:// or https:// address");
+            return null;
+        },
+    };
 
     /// <summary><c>--out</c> / <c>-o</c>: what the verb writes (a file, a folder, or either).</summary>
     public static Option<T> Out<T>(string description, bool required = true) => new("--out", "-o") { Description = description, Required = required };
