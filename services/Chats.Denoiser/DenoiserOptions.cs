@@ -1,5 +1,5 @@
-using System.ComponentModel.DataAnnotations;
 using Chats.Core.Sampling;
+using System.ComponentModel.DataAnnotations;
 
 namespace Chats.Denoiser;
 

@@ -69,7 +69,7 @@ public sealed class LocalPipeline : IDisposable
             var standard = Unet(DenoiserComponents.Standard);
             if (standard is null && standardModelPath is not null)
             {
-                standard = UNetDenoiserModel.Load(DiffusersPipelineFolder.Open(standardModelPath).Root, DenoiserComponents.Standard);
+                standard = UNetDenoiserModel.Load(DiffusersPipelineFolder.Open(standardModelPath).Root, "unet");
                 owned.Add(standard);
             }
 
