@@ -1,14 +1,15 @@
-using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Chats.Core.Loading;
+using Chats.Core.Sampling;
 using Chats.Tools;
 
 namespace Chats.Cli;
 
 /// <summary>
-/// <c>chats bench memory</c>: starts each role as its own process (<c>chats serve</c>) on a pipeline folder and
-/// prints its resident memory once listening, next to the fp32 size of the weights that role loads.
+/// <c>chats bench memory</c> (<see cref="Commands.BenchCommands"/>): starts each role as its own process
+/// (<c>chats serve</c>) on a pipeline folder and prints its resident memory once listening, next to the fp32 size of
+/// the weights that role loads.
 /// </summary>
 internal static class MemoryBenchmark
 {
@@ -16,20 +17,7 @@ internal static class MemoryBenchmark
 
     private sealed record Role(string Name, string Service, string[] Settings, string[] Components);
 
-    public static Command Create()
-    {
-        var bench = new Command("bench", "Benchmarks (commands that print figures; not tests).");
-        var memory = new Command("memory", "Resident memory of each role process after loading a pipeline folder, next to the size of its own weights.");
-        var model = new Option<string?>("--model", "-m") { Description = "Diffusers pipeline folder (default: the tiny random-weight pipeline)." };
-        var repeats = new Option<int>("--repeats") { Description = "Start each role this many times; the median is printed.", DefaultValueFactory = _ => 3 };
-        memory.Options.Add(model);
-        memory.Options.Add(repeats);
-        memory.SetAction(async (result, ct) => await RunAsync(DefaultModel.Resolve(result.GetValue(model)), result.GetValue(repeats), ct));
-        bench.Subcommands.Add(memory);
-        return bench;
-    }
-
-    private static async Task<int> RunAsync(string modelDir, int repeats, CancellationToken ct)
+    public static async Task<int> RunAsync(string modelDir, int repeats, CancellationToken ct)
     {
         var pipeline = PipelineInspector.Inspect(modelDir);
         var folder = DiffusersPipelineFolder.Open(modelDir);
@@ -40,11 +28,12 @@ internal static class MemoryBenchmark
             new("text-encoder", "text-encoder", [$"--TextEncoder:ModelPath={m}"],
                 [.. s_textEncoders.Where(folder.HasComponent)]),
         };
-        foreach (var (role, component) in new[] { ("Preferred", "unet_win"), ("Dispreferred", "unet_lose"), ("Standard", "unet") })
+        foreach (var role in Enum.GetValues<DenoiserRole>())
         {
+            string component = DenoiserComponents.For(role);
             if (folder.HasComponent(component))
             {
-                roles.Add(new($"denoiser {role.ToLowerInvariant()}", "denoiser", [$"--Denoiser:ModelPath={m}", $"--Denoiser:Role={role}", $"--Denoiser:Component={component}"], [component]));
+                roles.Add(new($"denoiser {role.ToString().ToLowerInvariant()}", "denoiser", [$"--Denoiser:ModelPath={m}", $"--Denoiser:Role={role}", $"--Denoiser:Component={component}"], [component]));
             }
         }
 

@@ -1,3 +1,4 @@
+using Chats.Core.Sampling;
 using System.ComponentModel.DataAnnotations;
 using Chats.Inference.Engine;
 using Chats.Inference.Tensors;
@@ -46,10 +47,5 @@ public sealed record DenoiserOptions
     public TimeSpan SessionIdleTimeout { get; init; } = DenoiserEngineOptions.DefaultSessionIdleTimeout;
 
     /// <summary>The component a role loads when <see cref="Component"/> is not set.</summary>
-    public string ResolvedComponent => Component ?? Role switch
-    {
-        DenoiserRole.Preferred => "unet_win",
-        DenoiserRole.Dispreferred => "unet_lose",
-        _ => "unet",
-    };
+    public string ResolvedComponent => Component ?? DenoiserComponents.For(Role);
 }

@@ -1,3 +1,4 @@
+using Chats.Core.Sampling;
 using Chats.Decoder;
 using Chats.Denoiser;
 using Chats.Gateway;
@@ -45,12 +46,14 @@ public sealed class LocalChatsSystem : IAsyncDisposable
                 ["EmbeddingCache:Redis"] = options.Redis,
             }, cancellationToken);
             var denoisers = new Dictionary<string, Uri?>();
-            string? standardModel = folder.HasComponent("unet") || options.StandardModelPath is null
+            string? standardModel = folder.HasComponent(DenoiserComponents.Standard) || options.StandardModelPath is null
                 ? null
                 : Core.Loading.DiffusersPipelineFolder.Open(options.StandardModelPath).Root;
-            foreach (var (role, component) in new[] { ("preferred", "unet_win"), ("dispreferred", "unet_lose"), ("standard", "unet") })
+            foreach (var denoiserRole in Enum.GetValues<DenoiserRole>())
             {
-                string source = role == "standard" && standardModel is not null ? standardModel : model;
+                string role = denoiserRole.ToString().ToLowerInvariant();
+                string component = DenoiserComponents.For(denoiserRole);
+                string source = denoiserRole == DenoiserRole.Standard && standardModel is not null ? standardModel : model;
                 denoisers[role] = folder.HasComponent(component) || source != model
                     ? await system.StartAsync(role, DenoiserServiceHost.Build, options, new()
                     {

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Chats.Core.Guidance;
+using Chats.Core.Sampling;
 
 namespace Chats.Sampler;
 
@@ -8,6 +9,9 @@ public sealed record SamplerOptions
 {
     /// <summary>Configuration section name.</summary>
     public const string Section = "Sampler";
+
+    // The request bounds below default to Core's, so the sampler and the in-process pipeline agree.
+    private static readonly SamplingLimits s_limits = new();
 
     /// <summary>Pipeline folder; the sampler reads only <c>scheduler/scheduler_config.json</c> from it.</summary>
     [Required]
@@ -31,19 +35,19 @@ public sealed record SamplerOptions
     public Uri? Decoder { get; init; }
 
     /// <summary>Mode used when neither the request nor the gateway's A/B arm names one.</summary>
-    public GuidanceMode DefaultMode { get; init; } = GuidanceMode.Chats;
+    public GuidanceMode DefaultMode { get; init; } = s_limits.DefaultMode;
 
     /// <summary>Steps used when a request gives none.</summary>
     [Range(1, 1000)]
-    public int DefaultSteps { get; init; } = 20;
+    public int DefaultSteps { get; init; } = s_limits.DefaultSteps;
 
     /// <summary>Largest steps value accepted.</summary>
     [Range(1, 1000)]
-    public int MaxSteps { get; init; } = 150;
+    public int MaxSteps { get; init; } = s_limits.MaxSteps;
 
     /// <summary>Images per request.</summary>
     [Range(1, 64)]
-    public int MaxImages { get; init; } = 4;
+    public int MaxImages { get; init; } = s_limits.MaxImages;
 
     /// <summary>Generations running at once; more get RESOURCE_EXHAUSTED.</summary>
     [Range(1, 10_000)]

@@ -1,6 +1,7 @@
 using Chats.Core.Sampling;
 using Chats.Core.Schedulers;
 using Chats.Protos.V1;
+using Chats.ServiceDefaults;
 
 namespace Chats.Sampler;
 

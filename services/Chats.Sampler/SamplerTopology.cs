@@ -41,8 +41,7 @@ internal sealed class SamplerTopology(IOptions<SamplerOptions> options, GrpcClie
     private async Task<Resolved> ResolveAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
-        string schedulerPath = Path.Combine(o.ModelPath, "scheduler", "scheduler_config.json");
-        var schedulerConfig = File.Exists(schedulerPath) ? SchedulerConfig.Load(schedulerPath) : SchedulerConfig.StableDiffusionDefaults;
+        var schedulerConfig = SchedulerConfig.LoadForPipeline(o.ModelPath);
         // SDXL folders may ask for zero negative embeddings when the negative prompt is empty (diffusers' rule).
         bool zerosForEmptyNegativePrompt = File.Exists(Path.Combine(o.ModelPath, "model_index.json"))
             && DiffusersPipelineFolder.Open(o.ModelPath).ForceZerosForEmptyPrompt;

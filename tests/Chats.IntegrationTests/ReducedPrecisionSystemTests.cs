@@ -1,5 +1,4 @@
 using Chats.Core.Sampling;
-using Chats.Core.Tests.Sampling;
 using Chats.Inference.Local;
 using Chats.Inference.Roles;
 using Chats.Inference.Tensors;
@@ -63,5 +62,5 @@ public sealed class ReducedPrecisionSystemTests(ChatsSystemFixture fixture)
         Assert.Equal(inProcess[0].Png, viaServices.Images[0].Png.ToByteArray());
     }
 
-    private static byte[] Rgb(byte[] png) => PngRgbReader.ReadRgb(png, out _, out _);
+    private static byte[] Rgb(byte[] png) => Chats.Training.Data.RgbImageDecoder.Decode(png).Rgb;
 }

@@ -1,4 +1,5 @@
 using Chats.Core.Loading;
+using Chats.Core.Sampling;
 using Chats.Inference.Models.Clip;
 using Chats.Inference.Models.UNet2DCondition;
 using Chats.Inference.Models.Vae;
@@ -15,7 +16,7 @@ public static class ComponentRunner
 {
     /// <summary>The component names accepted by <see cref="Run"/>.</summary>
     public static IReadOnlyList<string> Components { get; } =
-        ["text_encoder", "text_encoder_2", "text_encoder_two", "unet", "unet_win", "unet_lose", "vae.decode", "vae.encode"];
+        ["text_encoder", "text_encoder_2", "text_encoder_two", DenoiserComponents.Standard, DenoiserComponents.Preferred, DenoiserComponents.Dispreferred, "vae.decode", "vae.encode"];
 
     /// <summary>Loads only <paramref name="component"/> of <paramref name="modelDir"/> and runs it in fp32 inference mode.</summary>
     public static Dictionary<string, Tensor> Run(string modelDir, string component, IReadOnlyDictionary<string, Tensor> inputs)
@@ -52,7 +53,7 @@ public static class ComponentRunner
                 };
             }
 
-            case "unet" or "unet_win" or "unet_lose":
+            case DenoiserComponents.Standard or DenoiserComponents.Preferred or DenoiserComponents.Dispreferred:
             {
                 using var model = UNet2DConditionModel.Load(folder.ComponentPath(component));
                 var output = model.forward(

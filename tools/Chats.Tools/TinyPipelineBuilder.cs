@@ -1,6 +1,7 @@
 using Chats.Inference.Models.Clip;
 using Chats.Inference.Models.UNet2DCondition;
 using Chats.Inference.Models.Vae;
+using Chats.Core.Sampling;
 using Chats.Core.Tokenization;
 using TorchSharp;
 
@@ -72,7 +73,7 @@ public static class TinyPipelineBuilder
              "norm_num_groups": 32, "out_channels": 4, "sample_size": 16, "up_block_types": ["UpBlock2D", "CrossAttnUpBlock2D"],
              "use_linear_projection": false}
             """;
-        string[] unets = ["unet", "unet_win", "unet_lose"];
+        string[] unets = [DenoiserComponents.Standard, DenoiserComponents.Preferred, DenoiserComponents.Dispreferred];
         for (int i = 0; i < unets.Length; i++)
         {
             torch.manual_seed(seed + 1 + i);

@@ -124,6 +124,19 @@ public sealed record SchedulerConfig
         return Parse(File.ReadAllText(path), path);
     }
 
+    /// <summary>
+    /// The scheduler of the diffusers pipeline folder at <paramref name="pipelineFolder"/>:
+    /// <c>scheduler/scheduler_config.json</c>, or <see cref="StableDiffusionDefaults"/> when the folder ships none.
+    /// </summary>
+    /// <remarks>Only that file is read, so it also serves hosts (the sampler) whose folder holds no <c>model_index.json</c>.</remarks>
+    /// <exception cref="InvalidDataException">The file exists but is not JSON or a known field has an unsupported value.</exception>
+    public static SchedulerConfig LoadForPipeline(string pipelineFolder)
+    {
+        ArgumentNullException.ThrowIfNull(pipelineFolder);
+        string path = Path.Combine(pipelineFolder, "scheduler", "scheduler_config.json");
+        return File.Exists(path) ? Load(path) : StableDiffusionDefaults;
+    }
+
     /// <summary>Parses the text of a <c>scheduler_config.json</c>; <paramref name="sourceName"/> names it in errors.</summary>
     /// <exception cref="InvalidDataException">The text is not JSON or a known field has an unsupported value.</exception>
     public static SchedulerConfig Parse(string json, string sourceName)

@@ -66,12 +66,12 @@ public sealed class LocalPipeline : IDisposable
                 return model;
             }
 
-            var preferred = Unet("unet_win");
-            var dispreferred = Unet("unet_lose");
-            var standard = Unet("unet");
+            var preferred = Unet(DenoiserComponents.Preferred);
+            var dispreferred = Unet(DenoiserComponents.Dispreferred);
+            var standard = Unet(DenoiserComponents.Standard);
             if (standard is null && standardModelPath is not null)
             {
-                standard = UNetDenoiserModel.Load(DiffusersPipelineFolder.Open(standardModelPath).Root, "unet", placement: placement);
+                standard = UNetDenoiserModel.Load(DiffusersPipelineFolder.Open(standardModelPath).Root, DenoiserComponents.Standard, placement: placement);
                 owned.Add(standard);
             }
 
@@ -90,8 +90,7 @@ public sealed class LocalPipeline : IDisposable
 
             var roles = new DenoiserRoles(Endpoint(preferred), Endpoint(dispreferred), Endpoint(standard));
 
-            string schedulerPath = Path.Combine(folder.Root, "scheduler", "scheduler_config.json");
-            var schedulerConfig = File.Exists(schedulerPath) ? SchedulerConfig.Load(schedulerPath) : SchedulerConfig.StableDiffusionDefaults;
+            var schedulerConfig = SchedulerConfig.LoadForPipeline(folder.Root);
             var defaultScheduler = NoiseSchedulerFactory.KindOf(schedulerConfig.ClassName ?? string.Empty) ?? SchedulerKind.EulerDiscrete;
             var d = any.Description;
             int side = d.SampleSize * decoder.SpatialFactor;

@@ -53,8 +53,7 @@ public sealed class UNetDenoiserModel : IDenoiserModel
             throw;
         }
 
-        string schedulerPath = Path.Combine(folder.Root, "scheduler", "scheduler_config.json");
-        var scheduler = File.Exists(schedulerPath) ? SchedulerConfig.Load(schedulerPath) : SchedulerConfig.StableDiffusionDefaults;
+        var scheduler = SchedulerConfig.LoadForPipeline(folder.Root);
         var config = unet.Config;
         bool textTime = config.AdditionEmbedType == "text_time";
         int pooled = 0, timeIds = 0;

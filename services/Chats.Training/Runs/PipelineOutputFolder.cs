@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Chats.Core.Loading;
+using Chats.Core.Sampling;
 using Chats.Training.Training;
 
 namespace Chats.Training.Runs;
@@ -12,7 +13,7 @@ namespace Chats.Training.Runs;
 /// </summary>
 internal static class PipelineOutputFolder
 {
-    private static readonly string[] s_unets = [TrainingCheckpoint.UNet, TrainingCheckpoint.UNetWin, TrainingCheckpoint.UNetLose];
+    private static readonly string[] s_unets = [DenoiserComponents.Standard, DenoiserComponents.Preferred, DenoiserComponents.Dispreferred];
 
     /// <summary>Copies the non-UNet components (files already there with the same size are kept) and writes <c>model_index.json</c>.</summary>
     public static void Write(DiffusersPipelineFolder reference, string output, bool twoModels)
@@ -26,7 +27,7 @@ internal static class PipelineOutputFolder
             }
         }
 
-        string[] trained = twoModels ? [TrainingCheckpoint.UNetWin, TrainingCheckpoint.UNetLose] : [TrainingCheckpoint.UNet];
+        string[] trained = twoModels ? [DenoiserComponents.Preferred, DenoiserComponents.Dispreferred] : [DenoiserComponents.Standard];
         foreach (string stale in s_unets.Except(trained))
         {
             string dir = Path.Combine(output, stale);

@@ -6,6 +6,7 @@ using Chats.Core.Loading;
 using Chats.Inference.Models.UNet2DCondition;
 using Chats.Inference.Models.Vae;
 using Chats.Core.Schedulers;
+using Chats.Core.Sampling;
 using Chats.Training.Data;
 using Chats.Training.Diffusion;
 using Chats.Training.Losses;
@@ -47,7 +48,7 @@ public static class PreferenceRun
             throw new ArgumentException($"{output}: the output folder must differ from the reference pipeline folder", nameof(options));
         }
 
-        string unetComponent = reference.FirstComponent(TrainingCheckpoint.UNet, TrainingCheckpoint.UNetWin)
+        string unetComponent = reference.FirstComponent(DenoiserComponents.Standard, DenoiserComponents.Preferred)
             ?? throw new InvalidDataException($"{reference.Root}: the reference pipeline has no unet or unet_win");
 
         using var referenceUNet = UNet2DConditionModel.Load(reference.ComponentPath(unetComponent));
@@ -190,8 +191,7 @@ public static class PreferenceRun
 
     private static INoisingProcess Noising(DiffusersPipelineFolder reference)
     {
-        string path = Path.Combine(reference.Root, "scheduler", "scheduler_config.json");
-        var config = File.Exists(path) ? SchedulerConfig.Load(path) : SchedulerConfig.StableDiffusionDefaults;
+        var config = SchedulerConfig.LoadForPipeline(reference.Root);
         return config.PredictionType == PredictionType.FlowVelocity
             ? new FlowMatchingNoising(config.NumTrainTimesteps)
             : new DiffusionNoising(config);

@@ -4,6 +4,7 @@ using Chats.Inference.Models.UNet2DCondition;
 using Chats.Inference.Models.Vae;
 using Chats.Core.Schedulers;
 using Chats.Core.Tokenization;
+using Chats.Core.Sampling;
 using Chats.Training.Diffusion;
 using Chats.Training.Shapes;
 using Chats.Training.Training;
@@ -306,7 +307,7 @@ public static class ShapesBaseRun
 
     private static void WritePipeline(string output, bool flow, string tokenizerDir, DenoiserTrainer trainer, AutoencoderKL vae, double scaling)
     {
-        File.WriteAllText(Path.Combine(output, "model_index.json"), ShapesPipelineConfig.ModelIndex(flow, TrainingCheckpoint.UNet));
+        File.WriteAllText(Path.Combine(output, "model_index.json"), ShapesPipelineConfig.ModelIndex(flow, DenoiserComponents.Standard));
         string scheduler = Path.Combine(output, "scheduler");
         Directory.CreateDirectory(scheduler);
         File.WriteAllText(
@@ -319,7 +320,7 @@ public static class ShapesBaseRun
         }
 
         trainer.TextEncoder!.Save(Path.Combine(output, TrainingCheckpoint.TextEncoder));
-        trainer.UNet.Save(Path.Combine(output, TrainingCheckpoint.UNet));
+        trainer.UNet.Save(Path.Combine(output, DenoiserComponents.Standard));
         string vaeDir = Path.Combine(output, "vae");
         vae.Save(vaeDir);
         File.WriteAllText(Path.Combine(vaeDir, AutoencoderKL.ConfigFileName), ShapesPipelineConfig.Vae(scaling));

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Chats.Training.Data;
 using SkiaSharp;
 
 namespace Chats.Training.Shapes;
@@ -100,9 +101,9 @@ public static class ShapesImageGrid
                 RgbImage image;
                 try
                 {
-                    image = PngRgbReader.ReadFile(paths[r, c]);
+                    image = RgbImageDecoder.Decode(File.ReadAllBytes(paths[r, c]));
                 }
-                catch (FormatException e)
+                catch (InvalidDataException e)
                 {
                     throw new InvalidDataException($"{paths[r, c]}: {e.Message}", e);
                 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Chats.Core.Imaging;
 using Chats.Inference.Models.Vae;
+using Chats.Training.Data;
 using static TorchSharp.torch;
 
 namespace Chats.Training.Shapes;
@@ -27,7 +28,7 @@ public static class ShapesLab
                     throw new FileNotFoundException($"{path}: image missing for prompt '{entry.Prompt.ToText()}' seed {seed}", path);
                 }
 
-                var image = PngRgbReader.ReadFile(path);
+                var image = RgbImageDecoder.Decode(File.ReadAllBytes(path));
                 judgements.Add(new ShapesJudgement(entry.Category, seed, ShapesScorer.Judge(entry.Prompt, image.Rgb, image.Width, image.Height)));
             }
         }

@@ -1,3 +1,5 @@
+using Chats.Training.Data;
+
 namespace Chats.Training.Shapes;
 
 /// <summary>

@@ -103,7 +103,7 @@ public static class ShapesPreferencePairs
                 var correct = new bool[k];
                 for (int i = 0; i < k; i++)
                 {
-                    images[i] = PngRgbReader.Read(generated[i].Png);
+                    images[i] = RgbImageDecoder.Decode(generated[i].Png);
                     correct[i] = judge(prompt, images[i]);
                 }
 
@@ -112,7 +112,7 @@ public static class ShapesPreferencePairs
                 for (int i = 0; i < pairs.Count; i++)
                 {
                     var (chosen, rejected) = pairs[i];
-                    writer.Write(new PreferencePair(text, ToData(images[chosen]), ToData(images[rejected]))
+                    writer.Write(new PreferencePair(text, images[chosen], images[rejected])
                     {
                         Id = string.Create(CultureInfo.InvariantCulture, $"{p}-{i}"),
                         Metadata = new Dictionary<string, string>
@@ -195,6 +195,4 @@ public static class ShapesPreferencePairs
         options.ImagesPerPrompt);
 
     private static bool JudgeWithScorer(ShapesPrompt prompt, RgbImage image) => ShapesScorer.Judge(prompt, image.Rgb, image.Width, image.Height);
-
-    private static Data.RgbImage ToData(RgbImage image) => new(image.Width, image.Height, image.Rgb);
 }

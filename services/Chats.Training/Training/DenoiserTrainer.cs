@@ -1,3 +1,4 @@
+using Chats.Core.Sampling;
 using Chats.Inference.Models.Clip;
 using Chats.Inference.Models.UNet2DCondition;
 using Chats.Training.Diffusion;
@@ -67,7 +68,7 @@ public sealed class DenoiserTrainer : IDisposable
     {
         var state = TrainingCheckpoint.ReadState(folder, TrainerName);
 
-        var unet = UNet2DConditionModel.Load(Path.Combine(folder, TrainingCheckpoint.UNet));
+        var unet = UNet2DConditionModel.Load(Path.Combine(folder, DenoiserComponents.Standard));
         var text = state.TrainsTextEncoder ? ClipTextModel.Load(Path.Combine(folder, TrainingCheckpoint.TextEncoder)) : null;
         var trainer = new DenoiserTrainer(unet, (state.Noising ?? throw new InvalidDataException($"{folder}: the checkpoint records no forward process")).Create(), state.Options, text, ownsModels: true);
         try
@@ -107,7 +108,7 @@ public sealed class DenoiserTrainer : IDisposable
     public void SaveCheckpoint(string folder)
     {
         Directory.CreateDirectory(folder);
-        UNet.Save(Path.Combine(folder, TrainingCheckpoint.UNet));
+        UNet.Save(Path.Combine(folder, DenoiserComponents.Standard));
         TextEncoder?.Save(Path.Combine(folder, TrainingCheckpoint.TextEncoder));
         TrainingCheckpoint.WriteState(folder, _optimization.Save(folder, TrainerName, Noising) with { TrainsTextEncoder = TextEncoder is not null });
     }

@@ -1,3 +1,4 @@
+using Chats.Core.Sampling;
 using Chats.Inference.Models.UNet2DCondition;
 using Chats.Training.Diffusion;
 using Chats.Training.Losses;
@@ -95,8 +96,8 @@ public sealed class PreferenceTrainer : IDisposable
         }
 
         bool two = PreferenceObjective.UsesTwoModels(state.Preference.Method);
-        var win = UNet2DConditionModel.Load(Path.Combine(folder, two ? TrainingCheckpoint.UNetWin : TrainingCheckpoint.UNet));
-        var lose = two ? UNet2DConditionModel.Load(Path.Combine(folder, TrainingCheckpoint.UNetLose)) : null;
+        var win = UNet2DConditionModel.Load(Path.Combine(folder, two ? DenoiserComponents.Preferred : DenoiserComponents.Standard));
+        var lose = two ? UNet2DConditionModel.Load(Path.Combine(folder, DenoiserComponents.Dispreferred)) : null;
         var trainer = new PreferenceTrainer(reference, (state.Noising ?? throw new InvalidDataException($"{folder}: the checkpoint records no forward process")).Create(), state.Options, state.Preference, nullConditioning, (win, lose));
         try
         {
@@ -145,12 +146,12 @@ public sealed class PreferenceTrainer : IDisposable
         Directory.CreateDirectory(folder);
         if (PolicyLose is not null)
         {
-            PolicyWin.Save(Path.Combine(folder, TrainingCheckpoint.UNetWin));
-            PolicyLose.Save(Path.Combine(folder, TrainingCheckpoint.UNetLose));
+            PolicyWin.Save(Path.Combine(folder, DenoiserComponents.Preferred));
+            PolicyLose.Save(Path.Combine(folder, DenoiserComponents.Dispreferred));
         }
         else
         {
-            PolicyWin.Save(Path.Combine(folder, TrainingCheckpoint.UNet));
+            PolicyWin.Save(Path.Combine(folder, DenoiserComponents.Standard));
         }
 
         TrainingCheckpoint.WriteState(folder, _optimization.Save(folder, TrainerName, Noising) with { Preference = Preference });

@@ -26,15 +26,6 @@ public static class TrainingCheckpoint
     /// <summary>The optimiser state file.</summary>
     public const string OptimizerFileName = "optimizer.bin";
 
-    /// <summary>θ+ component folder.</summary>
-    public const string UNetWin = "unet_win";
-
-    /// <summary>θ− component folder.</summary>
-    public const string UNetLose = "unet_lose";
-
-    /// <summary>Single-UNet component folder.</summary>
-    public const string UNet = "unet";
-
     /// <summary>Text-encoder component folder.</summary>
     public const string TextEncoder = "text_encoder";
 

@@ -1,3 +1,4 @@
+using Chats.Training.Data;
 using Chats.Inference.Engine;
 using Chats.Core.Sampling;
 using Chats.Core.Tensors;
@@ -137,10 +138,11 @@ public sealed class ReducedPrecisionRoleTests
         using var reference = LocalPipeline.Open(folder);
         using var reduced = LocalPipeline.Open(folder, placement: TorchPlacement.Parse("cpu", dtype));
 
-        var expected = PngRgbReader.ReadRgb(Assert.Single(await reference.GenerateAsync(request, ct)).Png, out int width, out int height);
-        var actual = PngRgbReader.ReadRgb(Assert.Single(await reduced.GenerateAsync(request, ct)).Png, out int actualWidth, out int actualHeight);
+        var expectedImage = RgbImageDecoder.Decode(Assert.Single(await reference.GenerateAsync(request, ct)).Png);
+        var actualImage = RgbImageDecoder.Decode(Assert.Single(await reduced.GenerateAsync(request, ct)).Png);
 
-        Assert.Equal((width, height), (actualWidth, actualHeight));
+        Assert.Equal((expectedImage.Width, expectedImage.Height), (actualImage.Width, actualImage.Height));
+        byte[] expected = expectedImage.Rgb, actual = actualImage.Rgb;
         double meanAbs = expected.Zip(actual, (a, b) => Math.Abs(a - b)).Average();
         int maxAbs = expected.Zip(actual, (a, b) => Math.Abs(a - b)).Max();
         ModelCases.Log($"placement cpu/{dtype} local pipeline tiny-chats-sd15 3 steps: 8-bit pixels mean |diff| {meanAbs:F3}, max {maxAbs}");

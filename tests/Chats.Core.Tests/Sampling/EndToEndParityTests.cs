@@ -3,6 +3,7 @@ using Chats.Core.Imaging;
 using Chats.Core.Sampling;
 using Chats.Core.Schedulers;
 using Chats.Core.Tensors;
+using Chats.Training.Data;
 
 namespace Chats.Core.Tests.Sampling;
 
@@ -225,7 +226,8 @@ public sealed class EndToEndParityTests
         tally.Add("vae_decode_in", decodeIn, reference.Floats("vae_decode_in", b), Tolerance / generation.VaeScalingFactor);
         tally.Add("image_decoded_raw", decoder.Raw!.Data, reference.Floats("image_decoded_raw", b), Tolerance);
 
-        byte[] rgb = PngRgbReader.ReadRgb(Assert.Single(decoder.Pngs!), out int width, out int height);
+        var image = RgbImageDecoder.Decode(Assert.Single(decoder.Pngs!));
+        var (rgb, width, height) = (image.Rgb, image.Width, image.Height);
         Assert.Equal((reference.Width, reference.Height), (width, height));
 
         // CHATS returns its uint8 image; diffusers' 'pt' output is (raw/2 + 0.5).clamp(0, 1), quantised here as

@@ -116,6 +116,42 @@ public sealed class SchedulerConfigTests
         Assert.Equal(1, defaults.StepsOffset);
     }
 
+    [Fact]
+    public void LoadForPipeline_FolderWithoutSchedulerConfig_IsTheStableDiffusionDefaults()
+    {
+        string folder = Directory.CreateTempSubdirectory("chats-scheduler-").FullName;
+        try
+        {
+            Assert.Same(SchedulerConfig.StableDiffusionDefaults, SchedulerConfig.LoadForPipeline(folder));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void LoadForPipeline_ReadsTheSchedulerSubfolder()
+    {
+        string folder = Directory.CreateTempSubdirectory("chats-scheduler-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(folder, "scheduler"));
+            File.Copy(
+                Path.Combine(SchedulerReference.Folder("dpmpp2m_karras_sd"), "scheduler_config.json"),
+                Path.Combine(folder, "scheduler", "scheduler_config.json"));
+
+            SchedulerConfig config = SchedulerConfig.LoadForPipeline(folder);
+
+            Assert.Equal("DPMSolverMultistepScheduler", config.ClassName);
+            Assert.True(config.UseKarrasSigmas);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("DDIMScheduler", SchedulerKind.Ddim)]
     [InlineData("EulerDiscreteScheduler", SchedulerKind.EulerDiscrete)]

@@ -1,4 +1,5 @@
 using Chats.Core.Imaging;
+using Chats.Training.Data;
 using Chats.Training.Shapes;
 
 namespace Chats.Training.Tests.Shapes;
@@ -19,7 +20,7 @@ public sealed class ShapesImageGridTests : IDisposable
         var columns = new[] { Column("Standard+CFG", 1), Column("CHATS", 2) };
         var layout = new ShapesGridLayout(Scale: 3);
 
-        var grid = PngRgbReader.Read(ShapesImageGrid.RenderPng(s_rows, columns, seed: 0, layout));
+        var grid = RgbImageDecoder.Decode(ShapesImageGrid.RenderPng(s_rows, columns, seed: 0, layout));
 
         // Label column, then per column a gap and a 64·3 cell, then a closing gap; header row, then per row a cell and a gap.
         Assert.Equal(layout.LabelWidth + (2 * ((64 * 3) + layout.Gap)) + layout.Gap, grid.Width);
@@ -28,7 +29,7 @@ public sealed class ShapesImageGridTests : IDisposable
         {
             for (int c = 0; c < columns.Length; c++)
             {
-                var source = PngRgbReader.ReadFile(Path.Combine(columns[c].Folder, s_rows[r].ImageFileName(0)));
+                var source = RgbImageDecoder.Decode(File.ReadAllBytes(Path.Combine(columns[c].Folder, s_rows[r].ImageFileName(0))));
                 for (int y = 0; y < 64 * 3; y++)
                 {
                     for (int x = 0; x < 64 * 3; x++)
@@ -50,7 +51,7 @@ public sealed class ShapesImageGridTests : IDisposable
     {
         var layout = new ShapesGridLayout(Scale: 2);
 
-        var grid = PngRgbReader.Read(ShapesImageGrid.RenderPng(s_rows, [Column("CHATS", 1)], seed: 0, layout));
+        var grid = RgbImageDecoder.Decode(ShapesImageGrid.RenderPng(s_rows, [Column("CHATS", 1)], seed: 0, layout));
 
         Assert.True(CountDark(grid, 0, layout.CellTop(0), layout.LabelWidth, grid.Height) > 200, "no prompt text in the label column");
         Assert.True(CountDark(grid, layout.CellLeft(0), 0, grid.Width, layout.HeaderHeight) > 50, "no header text");

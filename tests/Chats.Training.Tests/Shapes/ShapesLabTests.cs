@@ -1,5 +1,6 @@
 using Chats.Core.Imaging;
 using Chats.Core.Tests;
+using Chats.Training.Data;
 using Chats.Training.Shapes;
 
 namespace Chats.Training.Tests.Shapes;
@@ -51,7 +52,7 @@ public sealed class ShapesLabTests : IDisposable
         {
             using var json = System.Text.Json.JsonDocument.Parse(line);
             var prompt = ShapesPrompt.Parse(json.RootElement.GetProperty("prompt").GetString()!);
-            var image = PngRgbReader.ReadFile(Path.Combine(_dir, json.RootElement.GetProperty("image").GetString()!));
+            var image = RgbImageDecoder.Decode(File.ReadAllBytes(Path.Combine(_dir, json.RootElement.GetProperty("image").GetString()!)));
             Assert.True(ShapesScorer.Judge(prompt, image.Rgb), line);
         }
     }

@@ -1,3 +1,4 @@
+using Chats.Training.Data;
 using Chats.Training.Shapes;
 
 namespace Chats.Training.Tests.Shapes;
@@ -17,7 +18,7 @@ public sealed class ShapesPlotTests
     {
         byte[] png = ShapesPlot.RenderPng(s_points, "alpha", [new ShapesPlotReference("Standard+CFG overall", 45.3)]);
 
-        var image = PngRgbReader.Read(png);
+        var image = RgbImageDecoder.Decode(png);
         Assert.Equal(ShapesPlot.DefaultWidth, image.Width);
         Assert.Equal(ShapesPlot.DefaultHeight, image.Height);
         var area = ShapesPlot.PlotArea(image.Width, image.Height);
@@ -37,7 +38,7 @@ public sealed class ShapesPlotTests
     [Fact]
     public void RenderPng_HonoursACustomSize()
     {
-        var image = PngRgbReader.Read(ShapesPlot.RenderPng(s_points, "guidance scale", width: 640, height: 400));
+        var image = RgbImageDecoder.Decode(ShapesPlot.RenderPng(s_points, "guidance scale", width: 640, height: 400));
 
         Assert.Equal((640, 400), (image.Width, image.Height));
     }
@@ -45,7 +46,7 @@ public sealed class ShapesPlotTests
     [Fact]
     public void RenderPng_ASinglePoint_Draws()
     {
-        var image = PngRgbReader.Read(ShapesPlot.RenderPng([s_points[0]], "alpha"));
+        var image = RgbImageDecoder.Decode(ShapesPlot.RenderPng([s_points[0]], "alpha"));
 
         Assert.Equal(ShapesPlot.DefaultWidth, image.Width);
     }

@@ -8,7 +8,6 @@ using Chats.Training.Shapes;
 using Chats.Training.Tests.Data;
 using Chats.Training.Tests.Training;
 using static TorchSharp.torch;
-using RgbImage = Chats.Training.Shapes.RgbImage;
 using Chats.Tools;
 
 namespace Chats.Training.Tests.Shapes;
@@ -194,8 +193,8 @@ public sealed class ShapesPreferencePairsTests : IDisposable
                 Assert.InRange(seed, first, first + PerPrompt - 1);
             }
 
-            Assert.True(judge(prompt, new RgbImage(pair.Chosen.Width, pair.Chosen.Height, pair.Chosen.Rgb)), $"{pair.Id} chosen");
-            Assert.False(judge(prompt, new RgbImage(pair.Rejected.Width, pair.Rejected.Height, pair.Rejected.Rgb)), $"{pair.Id} rejected");
+            Assert.True(judge(prompt, pair.Chosen), $"{pair.Id} chosen");
+            Assert.False(judge(prompt, pair.Rejected), $"{pair.Id} rejected");
         }
 
         return pairs;

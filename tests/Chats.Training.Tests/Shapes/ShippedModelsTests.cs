@@ -4,6 +4,7 @@ using Chats.Inference.Engine;
 using Chats.Inference.Local;
 using Chats.Core.Loading;
 using Chats.Core.Sampling;
+using Chats.Training.Data;
 using Chats.Training.Shapes;
 using Chats.Training.Tests.Training;
 
@@ -64,7 +65,7 @@ public sealed class ShippedModelsTests
             {
                 // No scale or alpha: the folder's sampling_defaults.json (the lab's choice) applies.
                 var images = await pipeline.GenerateAsync(new GenerationRequestInput(prompt, string.Empty, 0, 0, 20, seed, null, null, GuidanceMode.Chats, null, 1), ct);
-                var rgb = PngRgbReader.Read(images[0].Png);
+                var rgb = RgbImageDecoder.Decode(images[0].Png);
                 correct += ShapesScorer.Judge(ShapesPrompt.Parse(prompt), rgb.Rgb, rgb.Width, rgb.Height) ? 1 : 0;
                 total++;
             }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Chats.Inference.Tensors;
 
-namespace Chats.Cli;
+namespace Chats.Cli.Commands;
 
 /// <summary><c>--device</c> and <c>--dtype</c>: where the verbs that run models in this process place every torch role.</summary>
 internal sealed class PlacementOptions

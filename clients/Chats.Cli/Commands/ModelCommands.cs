@@ -6,28 +6,24 @@ using TorchSharp;
 using Chats.Inference.Loading;
 using Chats.Tools;
 
-namespace Chats.Cli;
+namespace Chats.Cli.Commands;
 
 /// <summary><c>chats model …</c>: create, inspect and run model folders.</summary>
 internal static class ModelCommands
 {
     public static Command Create()
     {
-        var model = new Command("model", "Create, inspect and run diffusers pipeline folders.");
-        model.Subcommands.Add(CreateTiny());
-        model.Subcommands.Add(Inspect());
-        model.Subcommands.Add(Run());
-        model.Subcommands.Add(Export());
-        return model;
+        return new Command("model", "Create, inspect and run diffusers pipeline folders.")
+        {
+            CreateTiny(), Inspect(), Run(), Export(),
+        };
     }
 
     private static Command CreateTiny()
     {
-        var command = new Command("create-tiny", "Write a tiny random-weight CHATS pipeline (diffusers layout) for tests and demos.");
-        var outDir = new Option<DirectoryInfo>("--out", "-o") { Description = "Folder to create.", Required = true };
+        var outDir = CommonOptions.Out<DirectoryInfo>("Folder to create.");
         var seed = new Option<long>("--seed") { Description = "Weight seed.", DefaultValueFactory = _ => 20260101L };
-        command.Options.Add(outDir);
-        command.Options.Add(seed);
+        var command = new Command("create-tiny", "Write a tiny random-weight CHATS pipeline (diffusers layout) for tests and demos.") { outDir, seed };
         command.SetAction(result =>
         {
             var dir = result.GetValue(outDir)!;
@@ -40,11 +36,9 @@ internal static class ModelCommands
 
     private static Command Inspect()
     {
-        var command = new Command("inspect", "List a pipeline folder's components, parameter counts, stored dtypes and configs (reads headers only).");
         var dir = new Argument<DirectoryInfo>("DIR") { Description = "Diffusers pipeline folder." };
         var configs = new Option<bool>("--configs") { Description = "Also print each component's config file." };
-        command.Arguments.Add(dir);
-        command.Options.Add(configs);
+        var command = new Command("inspect", "List a pipeline folder's components, parameter counts, stored dtypes and configs (reads headers only).") { dir, configs };
         command.SetAction(result =>
         {
             var description = PipelineInspector.Inspect(result.GetValue(dir)!.FullName);
@@ -67,15 +61,14 @@ internal static class ModelCommands
 
     private static Command Run()
     {
-        var command = new Command("run", "Run one component on the inputs of a case file and write its outputs (names as in diffusers-reference case files).");
-        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "Diffusers pipeline folder.", Required = true };
+        var model = CommonOptions.Model("Diffusers pipeline folder.");
         var component = new Option<string>("--component", "-c") { Description = $"One of: {string.Join(", ", ComponentRunner.Components)}.", Required = true };
         var inputs = new Option<FileInfo>("--inputs", "-i") { Description = "Safetensors file with the inputs (sample, timestep, encoder_hidden_states, text_embeds, time_ids; input_ids; latents; image).", Required = true };
-        var output = new Option<FileInfo>("--out", "-o") { Description = "Safetensors file to write the outputs to.", Required = true };
-        command.Options.Add(model);
-        command.Options.Add(component);
-        command.Options.Add(inputs);
-        command.Options.Add(output);
+        var output = CommonOptions.Out<FileInfo>("Safetensors file to write the outputs to.");
+        var command = new Command("run", "Run one component on the inputs of a case file and write its outputs (names as in diffusers-reference case files).")
+        {
+            model, component, inputs, output,
+        };
         command.SetAction(result =>
         {
             using var scope = torch.NewDisposeScope();
@@ -97,21 +90,19 @@ internal static class ModelCommands
 
     private static Command Export()
     {
-        var command = new Command("export", "Copy a pipeline for shipping: model_index.json and the components it lists only, optionally stored as fp16.");
-        var source = new Option<DirectoryInfo>("--model", "-m") { Description = "Source pipeline folder.", Required = true };
-        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Destination folder.", Required = true };
+        var source = CommonOptions.Model("Source pipeline folder.");
+        var output = CommonOptions.Out<DirectoryInfo>("Destination folder.");
         var half = new Option<bool>("--half") { Description = "Store floating-point weights as fp16 (loaded back as fp32)." };
         var components = new Option<string?>("--components") { Description = "Comma-separated components to keep (default: all)." };
         var halfComponents = new Option<string?>("--half-components") { Description = "Comma-separated components stored as fp16 (implies --half for those only)." };
-        command.Options.Add(source);
-        command.Options.Add(output);
-        command.Options.Add(half);
-        command.Options.Add(components);
-        command.Options.Add(halfComponents);
+        var command = new Command("export", "Copy a pipeline for shipping: model_index.json and the components it lists only, optionally stored as fp16.")
+        {
+            source, output, half, components, halfComponents,
+        };
         command.SetAction(result =>
         {
-            var keep = result.GetValue(components)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            var halves = result.GetValue(halfComponents)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var keep = result.GetValue(components) is { } kept ? CommandLineValues.Split(kept) : null;
+            var halves = result.GetValue(halfComponents) is { } halved ? CommandLineValues.Split(halved) : null;
             long bytes = PipelineExport.Export(
                 result.GetValue(source)!.FullName, result.GetValue(output)!.FullName, result.GetValue(half) || halves is not null, keep, halves);
             Console.WriteLine($"wrote {result.GetValue(output)!.FullName} ({bytes / 1e6:F1} MB)");

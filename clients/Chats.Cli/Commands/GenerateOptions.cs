@@ -1,19 +1,19 @@
 using System.CommandLine;
 using Chats.Protos.V1;
 
-namespace Chats.Cli;
+namespace Chats.Cli.Commands;
 
 /// <summary>The request options shared by the verbs that generate.</summary>
 internal sealed class GenerateOptions
 {
     public Option<string?> Prompt { get; } = new("--prompt", "-p") { Description = "The prompt." };
     public Option<string> NegativePrompt { get; } = new("--negative-prompt") { Description = "The ∅ of the guidance formulas (default: the empty prompt).", DefaultValueFactory = _ => string.Empty };
-    public Option<string> Out { get; } = new("--out", "-o") { Description = "PNG file to write (image k > 0 of a batch gets _k before the extension); with --prompts, a folder.", Required = true };
+    public Option<string> Out { get; } = CommonOptions.Out<string>("PNG file to write (image k > 0 of a batch gets _k before the extension); with --prompts, a folder.");
     public Option<string?> Mode { get; } = new("--mode") { Description = "cfg, chats or chats-full (default: the A/B split, else chats)." };
     public Option<int> Steps { get; } = new("--steps") { Description = "Denoising steps (0 = server default).", DefaultValueFactory = _ => 0 };
     public Option<ulong> Seed { get; } = new("--seed") { Description = "Seed of the initial noise.", DefaultValueFactory = _ => 0UL };
     public Option<float?> Guidance { get; } = new("--guidance") { Description = "Guidance s, paper convention (diffusers' w = s + 1). Default 5." };
-    public Option<float?> Alpha { get; } = new("--alpha") { Description = "CHATS α. Default 0.5." };
+    public Option<float?> Alpha { get; } = CommonOptions.Alpha();
     public Option<int> Width { get; } = new("--width") { Description = "Pixels (0 = model default).", DefaultValueFactory = _ => 0 };
     public Option<int> Height { get; } = new("--height") { Description = "Pixels (0 = model default).", DefaultValueFactory = _ => 0 };
     public Option<string?> Scheduler { get; } = new("--scheduler") { Description = "ddim, euler, dpm or flow-euler (default: the model's)." };

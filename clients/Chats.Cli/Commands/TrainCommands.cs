@@ -1,25 +1,22 @@
 using System.CommandLine;
 using Chats.Training.Runs;
 
-namespace Chats.Cli;
+namespace Chats.Cli.Commands;
 
 /// <summary><c>chats train …</c>: fine-tune pipelines (preference training).</summary>
 internal static class TrainCommands
 {
     public static Command Create()
     {
-        var train = new Command("train", "Fine-tune a pipeline.");
-        train.Subcommands.Add(Preference());
-        train.Subcommands.Add(Base());
-        return train;
+        return new Command("train", "Fine-tune a pipeline.")
+        {
+            Preference(), Base(),
+        };
     }
 
     private static Command Base()
     {
-        var command = new Command(
-            "base",
-            "Train the ShapesEval base pipeline from scratch (VAE, then UNet + CLIP text encoder) on rendered scenes; checkpoints under OUT/training and resumes from them.");
-        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Output pipeline folder.", Required = true };
+        var output = CommonOptions.Out<DirectoryInfo>("Output pipeline folder.");
         var scenes = new Option<int>("--scenes") { Description = "Rendered training scenes.", DefaultValueFactory = _ => 40_000 };
         var vaeSteps = new Option<int>("--vae-steps") { Description = "VAE optimiser steps.", DefaultValueFactory = _ => 1_000 };
         var vaeBatch = new Option<int>("--vae-batch-size") { Description = "Images per VAE step.", DefaultValueFactory = _ => 32 };
@@ -29,13 +26,15 @@ internal static class TrainCommands
         var lr = new Option<double>("--lr") { Description = "UNet + text encoder learning rate.", DefaultValueFactory = _ => 4e-4 };
         var empty = new Option<double>("--empty-caption-rate") { Description = "Fraction of captions replaced by the empty prompt.", DefaultValueFactory = _ => 0.1 };
         var flow = new Option<bool>("--flow") { Description = "Rectified flow (v = noise − x) with a flow-match Euler scheduler instead of ε-prediction DDIM." };
-        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Checkpoint (and rewrite the pipeline) every this many steps.", DefaultValueFactory = _ => 250 };
+        var checkpointEvery = CommonOptions.CheckpointEvery(250);
         var seed = new Option<int>("--seed") { Description = "Seed of scenes, batches and initial weights.", DefaultValueFactory = _ => 0 };
-        var threads = new Option<int?>("--threads") { Description = "libtorch threads; resume bit-identically only with the same count." };
-        foreach (var option in new Option[] { output, scenes, vaeSteps, vaeBatch, vaeLr, steps, batch, lr, empty, flow, checkpointEvery, seed, threads })
+        var threads = CommonOptions.TorchThreads();
+        var command = new Command(
+            "base",
+            "Train the ShapesEval base pipeline from scratch (VAE, then UNet + CLIP text encoder) on rendered scenes; checkpoints under OUT/training and resumes from them.")
         {
-            command.Options.Add(option);
-        }
+            output, scenes, vaeSteps, vaeBatch, vaeLr, steps, batch, lr, empty, flow, checkpointEvery, seed, threads,
+        };
 
         command.SetAction(async (result, ct) =>
         {
@@ -71,12 +70,16 @@ internal static class TrainCommands
             }
             catch (OperationCanceledException)
             {
+                // Where to resume from; other errors are reported by CommandErrors.
                 bar.Finish();
                 Console.Error.WriteLine($"stopped; checkpoints are in {Path.Combine(options.Output, ShapesBaseRun.TrainingFolder)} (run again to resume)");
-                return 130;
+                return CommandErrors.Stopped;
+            }
+            finally
+            {
+                bar.Finish();
             }
 
-            bar.Finish();
             Console.WriteLine(FormattableString.Invariant(
                 $"trained the base pipeline to step {run.Step} (from {run.StartStep}) in {run.Total.TotalMinutes:F1} min (VAE stage {run.VaeStage.TotalMinutes:F1} min); latent scaling {run.ScalingFactor:G4}; pipeline: {run.Output}"));
             return 0;
@@ -86,10 +89,7 @@ internal static class TrainCommands
 
     private static Command Preference()
     {
-        var command = new Command(
-            "preference",
-            "Fine-tune a reference pipeline on preference pairs (CHATS, Diffusion-DPO or a Table 4 variant); writes a checkpoint and a complete pipeline folder, and resumes from it.");
-        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "Reference pipeline folder (diffusers layout; its unet, or unet_win, is the reference).", Required = true };
+        var model = CommonOptions.Model("Reference pipeline folder (diffusers layout; its unet, or unet_win, is the reference).");
         var data = new Option<string>("--data") { Description = "Preference data: a folder with pairs.jsonl, or a .parquet file (docs/preference-data.md).", Required = true };
         var method = new Option<string>("--method") { Description = "Objective.", DefaultValueFactory = _ => "chats" };
         method.AcceptOnlyFromAmong([.. PreferenceMethodNames.All]);
@@ -100,16 +100,17 @@ internal static class TrainCommands
         var pUncond = new Option<double>("--p-uncond") { Description = "Probability of the null conditioning on the dispreferred side (CHATS).", DefaultValueFactory = _ => 0.5 };
         var nullConditioning = new Option<string>("--null-conditioning") { Description = "Null conditioning: zeros or empty-prompt.", DefaultValueFactory = _ => "zeros" };
         nullConditioning.AcceptOnlyFromAmong("zeros", "empty-prompt");
-        var checkpointEvery = new Option<int>("--checkpoint-every") { Description = "Write checkpoint and pipeline every this many steps (and at the end).", DefaultValueFactory = _ => 500 };
+        var checkpointEvery = CommonOptions.CheckpointEvery(500);
         var resolution = new Option<int?>("--resolution") { Description = "Training image side (default: the model's native size)." };
         var seed = new Option<long>("--seed") { Description = "Seed of the noise draws and the data shuffle.", DefaultValueFactory = _ => 0 };
-        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Output folder (checkpoint + pipeline); an existing checkpoint there is resumed.", Required = true };
-        var threads = new Option<int?>("--threads") { Description = "libtorch threads for training (default: libtorch's); resume bit-identically only with the same count." };
-        Option[] all = [model, data, method, steps, batchSize, learningRate, beta, pUncond, nullConditioning, checkpointEvery, resolution, seed, output, threads];
-        foreach (var option in all)
+        var output = CommonOptions.Out<DirectoryInfo>("Output folder (checkpoint + pipeline); an existing checkpoint there is resumed.");
+        var threads = CommonOptions.TorchThreads();
+        var command = new Command(
+            "preference",
+            "Fine-tune a reference pipeline on preference pairs (CHATS, Diffusion-DPO or a Table 4 variant); writes a checkpoint and a complete pipeline folder, and resumes from it.")
         {
-            command.Options.Add(option);
-        }
+            model, data, method, steps, batchSize, learningRate, beta, pUncond, nullConditioning, checkpointEvery, resolution, seed, output, threads,
+        };
 
         command.SetAction(async (result, ct) =>
         {
@@ -139,20 +140,17 @@ internal static class TrainCommands
             }
             catch (OperationCanceledException)
             {
+                // Where to resume from; other errors are reported by CommandErrors.
                 bar.Finish();
                 bool saved = File.Exists(Path.Combine(options.Output, Chats.Training.Training.TrainingCheckpoint.StateFileName));
                 Console.Error.WriteLine(saved ? $"stopped; the last step's checkpoint is in {options.Output} (run again to resume)" : "stopped before any step");
-                return 130;
+                return CommandErrors.Stopped;
             }
-            catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException or ArgumentException)
+            finally
             {
-                // Bad input (model folder, data, a checkpoint of another run): one line, no stack trace.
                 bar.Finish();
-                Console.Error.WriteLine($"error: {e.Message}");
-                return 1;
             }
 
-            bar.Finish();
             string resumed = run.StartStep > 0 ? $" (resumed from step {run.StartStep})" : string.Empty;
             Console.WriteLine($"trained {PreferenceMethodNames.Name(options.Method)} to step {run.Step} on {run.Pairs} pairs{resumed}; pipeline: {run.Output}");
             return 0;

@@ -9,7 +9,7 @@ using Chats.Core.Sampling;
 using Chats.Core.Schedulers;
 using Chats.Protos.V1;
 
-namespace Chats.Cli;
+namespace Chats.Cli.Commands;
 
 /// <summary>
 /// <c>chats generate</c>: one prompt (<c>--prompt</c>, <c>--out FILE</c>) or a JSONL prompt file (<c>--prompts</c>,
@@ -17,23 +17,23 @@ namespace Chats.Cli;
 /// running gateway with <c>--endpoint</c>. Both paths run the same sampling code. With a prompt file, the
 /// initial noise of line i (0-based) and seed s comes from seed s·100000 + i (ShapesEval §4).
 /// </summary>
-internal static class GenerateCommand
+internal static class GenerateCommands
 {
     public static Command Create()
     {
         var request = new GenerateOptions();
+        var model = CommonOptions.DefaultedModel();
+        var standard = CommonOptions.StandardModel();
+        var endpoint = CommonOptions.Endpoint();
+        var prompts = new Option<FileInfo?>("--prompts") { Description = "JSONL file: {\"id\": ..., \"prompt\": ...} per line." };
+        var seeds = CommonOptions.Seeds("0", "Comma-separated seeds for --prompts.");
         var command = new Command("generate", "Generate images in-process over --model (default) or through a gateway with --endpoint; one --prompt or a --prompts JSONL file.");
         request.AddTo(command);
-        var model = new Option<string?>("--model", "-m") { Description = "Diffusers pipeline folder (default: the tiny random-weight pipeline)." };
-        var standard = new Option<string?>("--standard-model") { Description = "Pipeline whose unet is the CFG model when --model has none (default with the shipped models: models/shapes-standard)." };
-        var endpoint = new Option<Uri?>("--endpoint", "-e") { Description = "Send the requests through this gateway instead of running in-process." };
-        var prompts = new Option<FileInfo?>("--prompts") { Description = "JSONL file: {\"id\": ..., \"prompt\": ...} per line." };
-        var seeds = new Option<string>("--seeds") { Description = "Comma-separated seeds for --prompts.", DefaultValueFactory = _ => "0" };
-        command.Options.Add(model);
-        command.Options.Add(standard);
-        command.Options.Add(endpoint);
-        command.Options.Add(prompts);
-        command.Options.Add(seeds);
+        command.Add(model);
+        command.Add(standard);
+        command.Add(endpoint);
+        command.Add(prompts);
+        command.Add(seeds);
         var placement = new PlacementOptions();
         placement.AddTo(command);
         command.SetAction(async (result, ct) =>
@@ -94,8 +94,7 @@ internal static class GenerateCommand
             return [(prompt, result.GetValue(request.Seed), output)];
         }
 
-        var seeds = seedList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(s => ulong.Parse(s, CultureInfo.InvariantCulture)).ToList();
+        var seeds = CommandLineValues.ParseList<ulong>(seedList);
         var lines = PromptFile.Read(promptFile.FullName);
         var jobs = new List<(string, ulong, string)>();
         foreach (ulong seed in seeds)
