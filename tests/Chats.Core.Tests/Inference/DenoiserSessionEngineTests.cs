@@ -160,10 +160,11 @@ public sealed class DenoiserSessionEngineTests : IDisposable
     [Fact]
     public async Task ActiveSession_SendingSteps_IsNotClosedByTheIdleTimeout()
     {
-        using var engine = new DenoiserSessionEngine(_model, new DenoiserEngineOptions { SessionIdleTimeout = TimeSpan.FromMilliseconds(300) });
+        // Steps 100 ms apart against a 1 s timeout: only a stall of a whole second on a loaded machine could close it.
+        using var engine = new DenoiserSessionEngine(_model, new DenoiserEngineOptions { SessionIdleTimeout = TimeSpan.FromSeconds(1) });
         var session = engine.Open(Setup("busy", 1));
 
-        for (int i = 0; i < 6; i++)
+        for (int i = 0; i < 15; i++)
         {
             await engine.StepAsync(session, new DenoiserStep(i, 100f - i, Latent(1), [0]), Ct).WaitAsync(s_timeout, Ct);
             await Task.Delay(100, Ct);
