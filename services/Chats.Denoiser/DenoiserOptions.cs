@@ -40,7 +40,33 @@ public sealed record DenoiserOptions
 
     /// <summary>Concurrent generation sessions; more are refused with RESOURCE_EXHAUSTED.</summary>
     [Range(1, 10_000)]
-    public int MaxSessions { get; init; } = 16;
+    public int MaxSessions { get; init; } = 64;
+
+    /// <summary>
+    /// Rows (latents × conditionings) one UNet forward may take, summed over the sessions' steps batched into it;
+    /// 1 turns cross-session batching off. A step needing more is refused (INVALID_ARGUMENT).
+    /// </summary>
+    [Range(1, 1024)]
+    public int MaxBatch { get; init; } = new DenoiserEngineOptions().MaxBatch;
+
+    /// <summary>Microseconds the model thread waits for a fuller batch once a step is waiting; 0 takes what is there.</summary>
+    [Range(0, 1_000_000)]
+    public int MaxQueueDelay { get; init; }
+
+    /// <summary>Steps that may wait at once; one more gets RESOURCE_EXHAUSTED at once.</summary>
+    [Range(1, 100_000)]
+    public int MaxQueuedSteps { get; init; } = new DenoiserEngineOptions().MaxQueuedSteps;
+
+    /// <summary>The session engine's limits these settings name.</summary>
+    public DenoiserEngineOptions EngineOptions() => new()
+    {
+        Name = Role.ToString().ToLowerInvariant(),
+        MaxSessions = MaxSessions,
+        SessionIdleTimeout = SessionIdleTimeout,
+        MaxBatch = MaxBatch,
+        MaxQueueDelay = TimeSpan.FromTicks(MaxQueueDelay * (TimeSpan.TicksPerMillisecond / 1000)),
+        MaxQueuedSteps = MaxQueuedSteps,
+    };
 
     /// <summary>A session that sends no step for this long is closed (DEADLINE_EXCEEDED) and its slot freed.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]

@@ -21,9 +21,8 @@ public static class DenoiserServiceHost
         builder.Services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<DenoiserOptions>>().Value;
-            var engine = new DenoiserSessionEngine(
-                sp.GetRequiredService<IDenoiserModel>(),
-                new DenoiserEngineOptions { Name = o.Role.ToString().ToLowerInvariant(), MaxSessions = o.MaxSessions, SessionIdleTimeout = o.SessionIdleTimeout });
+            var engine = new DenoiserSessionEngine(sp.GetRequiredService<IDenoiserModel>(), o.EngineOptions());
+            DenoiserMetrics.Observe(engine, o.Role.ToString().ToLowerInvariant());
             var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Chats.Denoiser.Sessions");
             engine.SessionClosed += s => log.LogDebug(
                 "Session {SessionId} closed after {Steps} steps ({Predictions} predictions) from step {FirstStep}; server reason {Reason}",

@@ -51,5 +51,5 @@ public sealed record SamplerOptions
 
     /// <summary>Generations running at once; more get RESOURCE_EXHAUSTED.</summary>
     [Range(1, 10_000)]
-    public int MaxConcurrentGenerations { get; init; } = 8;
+    public int MaxConcurrentGenerations { get; init; } = 32;
 }

@@ -3,6 +3,7 @@ using Chats.Core.Sampling;
 using Chats.Protos.V1;
 using Chats.ServiceDefaults;
 using Grpc.Core;
+using Prometheus;
 
 namespace Chats.Sampler;
 
@@ -22,6 +23,9 @@ internal sealed class SamplerService(SamplerTopology topology, ConcurrencyLimite
 
         using var lease = limiter.TryAcquire()
             ?? throw new RpcException(new Status(StatusCode.ResourceExhausted, "the sampler is running its maximum number of generations"));
+        ChatsMetrics.SamplerInFlight.Inc();
+        using var inFlight = new ScopeExit(() => ChatsMetrics.SamplerInFlight.Dec());
+        using var latency = ChatsMetrics.GenerationSeconds.WithLabels(SamplerRequestMapping.ModeName(spec.Guidance.Mode)).NewTimer();
 
         await context.WriteResponseHeadersAsync(new Metadata
         {

@@ -57,4 +57,47 @@ public sealed class ObservabilityTests(ChatsSystemFixture fixture)
         Assert.Contains("chats_grpc_requests_total{service=\"chats.v1.Denoiser\",method=\"Denoise\",code=\"OK\"}", metrics, StringComparison.Ordinal);
         Assert.Contains("chats_embedding_cache_total{result=\"miss\"}", metrics, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task DenoiserMetrics_CountStepsRowsAndForwards_AsDocumented()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var http = new HttpClient();
+        var metricsUri = new Uri(fixture.System.Services["dispreferred"].Http, "metrics");
+        string before = await http.GetStringAsync(metricsUri, ct);
+        using var client = fixture.GatewayClient();
+
+        // CHATS full asks θ− for c and ∅ at every step: 3 steps = 3 requests, 6 rows.
+        await client.GenerateAsync(Requests.Small("a blue square", Protos.V1.GuidanceMode.ChatsFull, steps: 3), cancellationToken: ct);
+        string after = await http.GetStringAsync(metricsUri, ct);
+
+        double Delta(string name) => Value(after, name) - Value(before, name);
+        const string Role = "{role=\"dispreferred\"}";
+        Assert.True(Delta("chats_denoiser_request_success_total" + Role) >= 3);
+        Assert.True(Delta("chats_denoiser_inference_count_total" + Role) >= 6);
+        double executions = Delta("chats_denoiser_execution_count_total" + Role);
+        Assert.InRange(executions, 1, Delta("chats_denoiser_request_success_total" + Role));
+        Assert.True(Delta("chats_denoiser_batch_size_count" + Role) == executions);
+        Assert.True(Delta("chats_denoiser_queue_duration_seconds_count" + Role) >= 3);
+        Assert.Contains("chats_denoiser_pending_steps" + Role, after, StringComparison.Ordinal);
+        Assert.Contains("chats_denoiser_active_sessions" + Role, after, StringComparison.Ordinal);
+
+        string sampler = await http.GetStringAsync(new Uri(fixture.System.Services["sampler"].Http, "metrics"), ct);
+        Assert.True(Value(sampler, "chats_generation_duration_seconds_count{mode=\"chats_full\"}") >= 1);
+        Assert.Contains("chats_sampler_inflight_generations", sampler, StringComparison.Ordinal);
+    }
+
+    /// <summary>The value of one exposition line (0 when the series has not been written yet).</summary>
+    private static double Value(string exposition, string series)
+    {
+        foreach (string line in exposition.Split('\n'))
+        {
+            if (line.StartsWith(series + " ", StringComparison.Ordinal))
+            {
+                return double.Parse(line[(series.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return 0;
+    }
 }

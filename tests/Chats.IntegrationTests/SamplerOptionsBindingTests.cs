@@ -14,7 +14,7 @@ public sealed class SamplerOptionsBindingTests
         var options = Bind([]);
         var limits = new SamplingLimits();
 
-        Assert.Equal((GuidanceMode.Chats, 20, 150, 4, 8), (options.DefaultMode, options.DefaultSteps, options.MaxSteps, options.MaxImages, options.MaxConcurrentGenerations));
+        Assert.Equal((GuidanceMode.Chats, 20, 150, 4, 32), (options.DefaultMode, options.DefaultSteps, options.MaxSteps, options.MaxImages, options.MaxConcurrentGenerations));
         Assert.Equal((limits.DefaultMode, limits.DefaultSteps, limits.MaxSteps, limits.MaxImages), (options.DefaultMode, options.DefaultSteps, options.MaxSteps, options.MaxImages));
     }
 

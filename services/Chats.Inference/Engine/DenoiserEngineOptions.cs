@@ -14,4 +14,16 @@ public sealed record DenoiserEngineOptions
 
     /// <summary>A session that sends no step for this long is closed and its slot freed.</summary>
     public TimeSpan SessionIdleTimeout { get; init; } = DefaultSessionIdleTimeout;
+
+    /// <summary>
+    /// Rows (latents × conditionings evaluated) one forward pass may take, summed over the steps batched into it.
+    /// 1 turns cross-session batching off; a single step may never need more (INVALID_ARGUMENT).
+    /// </summary>
+    public int MaxBatch { get; init; } = 16;
+
+    /// <summary>How long the model thread waits for a fuller batch once one step is waiting; zero takes what is there.</summary>
+    public TimeSpan MaxQueueDelay { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Steps that may wait at once; one more is refused at once (RESOURCE_EXHAUSTED).</summary>
+    public int MaxQueuedSteps { get; init; } = 256;
 }

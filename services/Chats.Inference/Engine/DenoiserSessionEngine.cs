@@ -27,6 +27,8 @@ public sealed class DenoiserSessionEngine : IDisposable
     private readonly HashSet<DenoiserSession> _sessions = [];
     private readonly Thread _worker;
     private readonly ITimer _idleSweep;
+    private readonly List<PendingStep> _backlog = [];
+    private int _queued;
     private bool _disposed;
 
     /// <summary>Starts the model thread and the idle sweep.</summary>
@@ -37,6 +39,9 @@ public sealed class DenoiserSessionEngine : IDisposable
         _options = options ?? new DenoiserEngineOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxSessions, 1);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.SessionIdleTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxBatch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxQueuedSteps, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxQueueDelay, TimeSpan.Zero);
         _time = time ?? TimeProvider.System;
         _worker = new Thread(RunWorker) { IsBackground = true, Name = $"denoiser:{_options.Name}" };
         _worker.Start();
@@ -48,6 +53,9 @@ public sealed class DenoiserSessionEngine : IDisposable
 
     /// <summary>Raised after a session closes, whoever closed it (logs, tests, metrics).</summary>
     public event Action<DenoiserSessionSummary>? SessionClosed;
+
+    /// <summary>Raised on the model thread after each forward pass (metrics); keep handlers short.</summary>
+    public event Action<DenoiserBatchStats>? BatchExecuted;
 
     /// <summary>The model served.</summary>
     public IDenoiserModel Model => _model;
@@ -64,8 +72,11 @@ public sealed class DenoiserSessionEngine : IDisposable
         }
     }
 
-    /// <summary>Steps queued and not yet taken by the model thread.</summary>
-    public int PendingSteps => _queue.Reader.Count;
+    /// <summary>Steps queued and not yet taken into a forward pass.</summary>
+    public int PendingSteps => Volatile.Read(ref _queued);
+
+    /// <summary>The engine's limits.</summary>
+    public DenoiserEngineOptions Options => _options;
 
     /// <summary>
     /// Validates <paramref name="setup"/>, takes a session slot and uploads the conditionings to the device.
@@ -123,6 +134,12 @@ public sealed class DenoiserSessionEngine : IDisposable
                 throw new RequestValidationException("step.step_index", $"expected {session.NextStepIndex}, got {step.StepIndex}");
             }
 
+            if (Interlocked.Increment(ref _queued) > _options.MaxQueuedSteps)
+            {
+                Interlocked.Decrement(ref _queued);
+                throw new WorkerBusyException($"the {_options.Name} denoiser (queue of {_options.MaxQueuedSteps} steps)");
+            }
+
             pending = new PendingStep(session, step, Stopwatch.GetTimestamp(), cancellationToken);
             session.InFlight = pending;
             session.LastActivity = _time.GetTimestamp();
@@ -130,6 +147,7 @@ public sealed class DenoiserSessionEngine : IDisposable
 
         if (!_queue.Writer.TryWrite(pending))
         {
+            Interlocked.Decrement(ref _queued);
             lock (session.Gate)
             {
                 session.InFlight = null;
@@ -210,9 +228,17 @@ public sealed class DenoiserSessionEngine : IDisposable
         }
 
         _model.ValidateConditionings(setup.Conditionings, setup.TimeIds, "open.conditionings");
+        long tokens = setup.Conditionings[0].HiddenStates.Shape[0];
         for (int i = 0; i < setup.Conditionings.Count; i++)
         {
             var c = setup.Conditionings[i];
+            if (c.HiddenStates.Shape[0] != tokens)
+            {
+                // Several indices of one step run as one forward pass, which needs equal token counts.
+                throw new RequestValidationException(
+                    $"open.conditionings[{i}].hidden_states", $"has {c.HiddenStates.Shape[0]} tokens; every conditioning of a session must have the {tokens} of the first");
+            }
+
             if (!AllFinite(c.HiddenStates))
             {
                 throw new RequestValidationException($"open.conditionings[{i}].hidden_states", "contains NaN or infinite values");
@@ -248,6 +274,14 @@ public sealed class DenoiserSessionEngine : IDisposable
         }
 
         _model.ValidateLatent(step.Latent, "step.latent");
+        long rows = step.Latent.Shape[0] * step.ConditioningIndices.Count;
+        if (rows > _options.MaxBatch)
+        {
+            // Bounds the work one small message can ask for (1000 repeated indices would be 1000 forwards' worth).
+            throw new RequestValidationException(
+                "step.conditioning_indices",
+                $"{step.Latent.Shape[0]} latents × {step.ConditioningIndices.Count} indices = {rows} rows exceed this denoiser's maximum batch of {_options.MaxBatch} (Denoiser:MaxBatch)");
+        }
     }
 
     private static bool AllFinite(HostTensor tensor)
@@ -318,54 +352,223 @@ public sealed class DenoiserSessionEngine : IDisposable
     private void RunWorker()
     {
         using var mode = torch.inference_mode();
-        while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        while (WaitForSteps())
         {
-            while (_queue.Reader.TryRead(out var pending))
+            var batch = TakeBatch();
+            if (batch.Count > 0)
             {
-                Execute(pending);
+                Execute(batch);
             }
         }
     }
 
-    private void Execute(PendingStep pending)
+    /// <summary>Blocks until a step is waiting (true) or the queue is closed and empty (false).</summary>
+    private bool WaitForSteps()
     {
-        var session = pending.Session;
-        DeviceConditionings? conditionings = null;
-        lock (session.Gate)
+        Drain();
+        if (_backlog.Count > 0)
         {
-            if (!session.IsClosed && !pending.Completion.Task.IsCompleted && !pending.CancellationToken.IsCancellationRequested)
+            return true;
+        }
+
+        if (!_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            return false;
+        }
+
+        Drain();
+        return true;
+    }
+
+    private void Drain()
+    {
+        while (_queue.Reader.TryRead(out var pending))
+        {
+            _backlog.Add(pending);
+        }
+    }
+
+    /// <summary>
+    /// What the next forward pass runs: the oldest waiting step, then — in arrival order — every other step that can
+    /// share its forward pass, up to <see cref="DenoiserEngineOptions.MaxBatch"/> rows. With a queue delay it waits
+    /// (once) for more steps while the batch is not full. Steps of closed or cancelled sessions leave the queue here.
+    /// </summary>
+    private List<PendingStep> TakeBatch()
+    {
+        DropAbandoned();
+        if (_backlog.Count == 0)
+        {
+            return [];
+        }
+
+        if (_options.MaxQueueDelay > TimeSpan.Zero && _options.MaxBatch > 1 && Rows(_backlog) < _options.MaxBatch)
+        {
+            WaitForMore(_options.MaxQueueDelay);
+            DropAbandoned();
+            if (_backlog.Count == 0)
             {
-                conditionings = session.Conditionings;
+                return [];
             }
         }
 
-        if (conditionings is null)
+        var head = _backlog[0];
+        var key = KeyOf(head);
+        var batch = new List<PendingStep> { head };
+        long rows = head.Step.Latent.Shape[0] * head.Step.ConditioningIndices.Count;
+        for (int i = 1; i < _backlog.Count && rows < _options.MaxBatch; i++)
         {
-            Finish(pending, predictions: null);
-            return;
+            var candidate = _backlog[i];
+            long candidateRows = candidate.Step.Latent.Shape[0] * candidate.Step.ConditioningIndices.Count;
+            if (rows + candidateRows <= _options.MaxBatch && KeyOf(candidate) == key)
+            {
+                batch.Add(candidate);
+                rows += candidateRows;
+            }
         }
 
-        try
+        foreach (var taken in batch)
         {
-            using var scope = torch.NewDisposeScope();
-            var predictions = _model.Predict(pending.Step.Latent, pending.Step.Timestep, conditionings, pending.Step.ConditioningIndices);
-            Finish(pending, predictions);
+            _backlog.Remove(taken);
         }
-#pragma warning disable CA1031 // The failure is handed to the caller's task, not swallowed.
-        catch (Exception ex)
-#pragma warning restore CA1031
+
+        Interlocked.Add(ref _queued, -batch.Count);
+        return batch;
+    }
+
+    private void WaitForMore(TimeSpan delay)
+    {
+        long until = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
+        while (Rows(_backlog) < _options.MaxBatch)
         {
-            lock (session.Gate)
+            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until);
+            if (left <= TimeSpan.Zero)
             {
-                session.InFlight = null;
-                if (session.IsClosed)
+                return;
+            }
+
+            using var timeout = new CancellationTokenSource(left);
+            try
+            {
+                if (!_queue.Reader.WaitToReadAsync(timeout.Token).AsTask().GetAwaiter().GetResult())
                 {
-                    session.ReleaseConditionings();
+                    return;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            Drain();
+        }
+    }
+
+    private static long Rows(List<PendingStep> steps) => steps.Sum(p => p.Step.Latent.Shape[0] * p.Step.ConditioningIndices.Count);
+
+    private (long, long, long, long) KeyOf(PendingStep pending)
+    {
+        lock (pending.Session.Gate)
+        {
+            return pending.Session.IsClosed ? default : _model.BatchKey(pending.Step.Latent, pending.Session.Conditionings);
+        }
+    }
+
+    /// <summary>Answers (cancelled or closed) and removes the waiting steps nobody waits for any more.</summary>
+    private void DropAbandoned()
+    {
+        for (int i = _backlog.Count - 1; i >= 0; i--)
+        {
+            var pending = _backlog[i];
+            bool abandoned;
+            lock (pending.Session.Gate)
+            {
+                abandoned = pending.Session.IsClosed || pending.Completion.Task.IsCompleted || pending.CancellationToken.IsCancellationRequested;
+            }
+
+            if (abandoned)
+            {
+                _backlog.RemoveAt(i);
+                Interlocked.Decrement(ref _queued);
+                Finish(pending, predictions: null);
+            }
+        }
+    }
+
+    private void Execute(List<PendingStep> batch)
+    {
+        var items = new List<DenoiserBatchItem>(batch.Count);
+        var running = new List<PendingStep>(batch.Count);
+        foreach (var pending in batch)
+        {
+            DeviceConditionings? conditionings = null;
+            lock (pending.Session.Gate)
+            {
+                if (!pending.Session.IsClosed && !pending.Completion.Task.IsCompleted && !pending.CancellationToken.IsCancellationRequested)
+                {
+                    conditionings = pending.Session.Conditionings;
                 }
             }
 
-            pending.Completion.TrySetException(ex);
+            if (conditionings is null)
+            {
+                Finish(pending, predictions: null);
+                continue;
+            }
+
+            items.Add(new DenoiserBatchItem(pending.Step.Latent, pending.Step.Timestep, conditionings, pending.Step.ConditioningIndices));
+            running.Add(pending);
         }
+
+        if (running.Count == 0)
+        {
+            return;
+        }
+
+        long started = Stopwatch.GetTimestamp();
+        IReadOnlyList<IReadOnlyList<HostTensor>> predictions;
+        try
+        {
+            using var scope = torch.NewDisposeScope();
+            predictions = _model.Predict(items);
+        }
+#pragma warning disable CA1031 // The failure is handed to the callers' tasks, not swallowed.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            foreach (var pending in running)
+            {
+                Fail(pending, ex);
+            }
+
+            return;
+        }
+
+        double compute = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        for (int i = 0; i < running.Count; i++)
+        {
+            Finish(running[i], predictions[i]);
+        }
+
+        BatchExecuted?.Invoke(new DenoiserBatchStats(
+            running.Count,
+            items.Sum(item => item.Rows),
+            running.Select(p => Stopwatch.GetElapsedTime(p.EnqueuedTimestamp, started).TotalSeconds).ToList(),
+            compute));
+    }
+
+    private static void Fail(PendingStep pending, Exception ex)
+    {
+        var session = pending.Session;
+        lock (session.Gate)
+        {
+            session.InFlight = null;
+            if (session.IsClosed)
+            {
+                session.ReleaseConditionings();
+            }
+        }
+
+        pending.Completion.TrySetException(ex);
     }
 
     /// <summary>Clears the in-flight slot, counts an answered step, and completes the caller's task.</summary>

@@ -16,12 +16,16 @@ public interface IDenoiserModel : IDisposable
     DeviceConditionings Upload(IReadOnlyList<PromptConditioning> conditionings, float[] timeIds);
 
     /// <summary>
-    /// Predicts for <paramref name="latent"/> [batch, C, H, W] at <paramref name="timestep"/>, once per entry of
-    /// <paramref name="indices"/> into <paramref name="conditionings"/>, in one batched forward pass; predictions
-    /// come back as fp32 host tensors of the latent's shape. Synchronous: call it on a thread that owns torch work
+    /// Evaluates every item of <paramref name="batch"/> in one forward pass (rows of all items concatenated, each
+    /// sample with its own timestep, conditioning and time ids) and returns, per item, one prediction per index as
+    /// fp32 host tensors of the item's latent shape. Items must share the latent's [C, H, W] and the token count of
+    /// their conditionings (see <see cref="BatchKey"/>). Synchronous: call it on a thread that owns torch work
     /// (inference mode and dispose scopes are thread-local), as <see cref="Engine.DenoiserSessionEngine"/> does.
     /// </summary>
-    IReadOnlyList<HostTensor> Predict(HostTensor latent, float timestep, DeviceConditionings conditionings, IReadOnlyList<int> indices);
+    IReadOnlyList<IReadOnlyList<HostTensor>> Predict(IReadOnlyList<DenoiserBatchItem> batch);
+
+    /// <summary>What steps must share to run in one forward pass: latent [C, H, W] and the conditionings' token count.</summary>
+    (long Channels, long Height, long Width, long Tokens) BatchKey(HostTensor latent, DeviceConditionings conditionings);
 
     /// <summary>Checks that a session's conditionings fit this model; throws <see cref="RequestValidationException"/> naming the field.</summary>
     void ValidateConditionings(IReadOnlyList<PromptConditioning> conditionings, float[] timeIds, string field);

@@ -131,27 +131,75 @@ public sealed class UNetDenoiserModel : IDenoiserModel
     /// <summary>A model output as an fp32 host tensor, whatever the UNet's device and dtype.</summary>
     internal static HostTensor ToHost(Tensor tensor) => TorchTensorCodec.ToHost(tensor);
 
-    /// <inheritdoc />
+    /// <summary>One step of one session (a batch of one item).</summary>
     public IReadOnlyList<HostTensor> Predict(HostTensor latent, float timestep, DeviceConditionings conditionings, IReadOnlyList<int> indices)
+        => Predict([new DenoiserBatchItem(latent, timestep, conditionings, indices)])[0];
+
+    /// <inheritdoc />
+    public IReadOnlyList<IReadOnlyList<HostTensor>> Predict(IReadOnlyList<DenoiserBatchItem> batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        if (batch.Count == 0)
+        {
+            return [];
+        }
+
+        // Rows in the order diffusers' CFG batch has them within an item: per index, that item's b latents.
+        var samples = new List<Tensor>();
+        var hidden = new List<Tensor>();
+        var pooled = new List<Tensor>();
+        var ids = new List<Tensor>();
+        var timesteps = new List<float>();
+        foreach (var item in batch)
+        {
+            long b = item.Latent.Shape[0];
+            var sample = ToModel(item.Latent);
+            foreach (int i in item.Indices)
+            {
+                samples.Add(sample);
+                hidden.Add(item.Conditionings.HiddenStates[i].unsqueeze(0).expand(b, -1, -1));
+                if (Description.PooledSize > 0)
+                {
+                    pooled.Add(item.Conditionings.Pooled[i]!.unsqueeze(0).expand(b, -1));
+                    ids.Add(item.Conditionings.TimeIds!.unsqueeze(0).expand(b, -1));
+                }
+
+                timesteps.AddRange(Enumerable.Repeat(item.Timestep, (int)b));
+            }
+        }
+
+        var input = samples.Count == 1 ? samples[0] : torch.cat(samples, 0);
+        var context = torch.cat(hidden, 0);
+        Tensor? textEmbeds = pooled.Count > 0 ? torch.cat(pooled, 0) : null;
+        Tensor? timeIds = ids.Count > 0 ? torch.cat(ids, 0) : null;
+        // A single timestep stays a scalar, as before batching (the UNet expands it to the batch).
+        var t = batch.Count == 1 ? torch.tensor(batch[0].Timestep) : torch.tensor(timesteps.ToArray());
+        var output = _unet.forward(input, t, context, textEmbeds, timeIds);
+
+        var results = new List<IReadOnlyList<HostTensor>>(batch.Count);
+        long row = 0;
+        foreach (var item in batch)
+        {
+            long b = item.Latent.Shape[0];
+            var predictions = new List<HostTensor>(item.Indices.Count);
+            for (int j = 0; j < item.Indices.Count; j++)
+            {
+                predictions.Add(ToHost(output.narrow(0, row, b)));
+                row += b;
+            }
+
+            results.Add(predictions);
+        }
+
+        return results;
+    }
+
+    /// <inheritdoc />
+    public (long Channels, long Height, long Width, long Tokens) BatchKey(HostTensor latent, DeviceConditionings conditionings)
     {
         ArgumentNullException.ThrowIfNull(latent);
         ArgumentNullException.ThrowIfNull(conditionings);
-        ArgumentNullException.ThrowIfNull(indices);
-        long batch = latent.Shape[0];
-        int k = indices.Count;
-        var sample = ToModel(latent);
-        var samples = k == 1 ? sample : torch.cat(Enumerable.Repeat(sample, k).ToArray(), 0);
-        var hidden = torch.cat(indices.Select(i => conditionings.HiddenStates[i].unsqueeze(0).expand(batch, -1, -1)).ToArray(), 0);
-        Tensor? textEmbeds = null, ids = null;
-        if (Description.PooledSize > 0)
-        {
-            textEmbeds = torch.cat(indices.Select(i => conditionings.Pooled[i]!.unsqueeze(0).expand(batch, -1)).ToArray(), 0);
-            ids = conditionings.TimeIds!.unsqueeze(0).expand(batch * k, -1);
-        }
-
-        var t = torch.tensor(timestep);
-        var output = _unet.forward(samples, t, hidden, textEmbeds, ids);
-        return output.chunk(k, 0).Select(ToHost).ToList();
+        return (latent.Shape[1], latent.Shape[2], latent.Shape[3], conditionings.HiddenStates[0].shape[0]);
     }
 
     /// <inheritdoc />

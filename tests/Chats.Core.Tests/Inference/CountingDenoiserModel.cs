@@ -9,6 +9,7 @@ internal sealed class CountingDenoiserModel(IDenoiserModel inner) : IDenoiserMod
 {
     private int _uploads;
     private int _predictions;
+    private int _forwards;
 
     public int Uploads => Volatile.Read(ref _uploads);
 
@@ -22,11 +23,17 @@ internal sealed class CountingDenoiserModel(IDenoiserModel inner) : IDenoiserMod
         return inner.Upload(conditionings, timeIds);
     }
 
-    public IReadOnlyList<HostTensor> Predict(HostTensor latent, float timestep, DeviceConditionings conditionings, IReadOnlyList<int> indices)
+    public int Forwards => Volatile.Read(ref _forwards);
+
+    public IReadOnlyList<IReadOnlyList<HostTensor>> Predict(IReadOnlyList<DenoiserBatchItem> batch)
     {
-        Interlocked.Increment(ref _predictions);
-        return inner.Predict(latent, timestep, conditionings, indices);
+        Interlocked.Add(ref _predictions, batch.Count);
+        Interlocked.Increment(ref _forwards);
+        return inner.Predict(batch);
     }
+
+    public (long Channels, long Height, long Width, long Tokens) BatchKey(HostTensor latent, DeviceConditionings conditionings)
+        => inner.BatchKey(latent, conditionings);
 
     public void ValidateConditionings(IReadOnlyList<PromptConditioning> conditionings, float[] timeIds, string field)
         => inner.ValidateConditionings(conditionings, timeIds, field);
