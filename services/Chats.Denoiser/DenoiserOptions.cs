@@ -49,6 +49,9 @@ public sealed record DenoiserOptions
     [Range(1, 1024)]
     public int MaxBatch { get; init; } = new DenoiserEngineOptions().MaxBatch;
 
+    /// <summary>Whether steps of different sessions share UNet forwards (false: one step per forward).</summary>
+    public bool BatchAcrossSessions { get; init; } = true;
+
     /// <summary>Microseconds the model thread waits for a fuller batch once a step is waiting; 0 takes what is there.</summary>
     [Range(0, 1_000_000)]
     public int MaxQueueDelay { get; init; }
@@ -64,6 +67,7 @@ public sealed record DenoiserOptions
         MaxSessions = MaxSessions,
         SessionIdleTimeout = SessionIdleTimeout,
         MaxBatch = MaxBatch,
+        BatchAcrossSessions = BatchAcrossSessions,
         MaxQueueDelay = TimeSpan.FromTicks(MaxQueueDelay * (TimeSpan.TicksPerMillisecond / 1000)),
         MaxQueuedSteps = MaxQueuedSteps,
     };

@@ -21,6 +21,12 @@ public sealed record DenoiserEngineOptions
     /// </summary>
     public int MaxBatch { get; init; } = 16;
 
+    /// <summary>
+    /// Whether steps of different sessions share forward passes. Off, every forward pass runs one step (its own
+    /// conditionings still batched): the baseline the serving benchmark compares against.
+    /// </summary>
+    public bool BatchAcrossSessions { get; init; } = true;
+
     /// <summary>How long the model thread waits for a fuller batch once one step is waiting; zero takes what is there.</summary>
     public TimeSpan MaxQueueDelay { get; init; } = TimeSpan.Zero;
 

@@ -401,7 +401,7 @@ public sealed class DenoiserSessionEngine : IDisposable
             return [];
         }
 
-        if (_options.MaxQueueDelay > TimeSpan.Zero && _options.MaxBatch > 1 && Rows(_backlog) < _options.MaxBatch)
+        if (_options.BatchAcrossSessions && _options.MaxQueueDelay > TimeSpan.Zero && _options.MaxBatch > 1 && Rows(_backlog) < _options.MaxBatch)
         {
             WaitForMore(_options.MaxQueueDelay);
             DropAbandoned();
@@ -415,7 +415,7 @@ public sealed class DenoiserSessionEngine : IDisposable
         var key = KeyOf(head);
         var batch = new List<PendingStep> { head };
         long rows = head.Step.Latent.Shape[0] * head.Step.ConditioningIndices.Count;
-        for (int i = 1; i < _backlog.Count && rows < _options.MaxBatch; i++)
+        for (int i = 1; _options.BatchAcrossSessions && i < _backlog.Count && rows < _options.MaxBatch; i++)
         {
             var candidate = _backlog[i];
             long candidateRows = candidate.Step.Latent.Shape[0] * candidate.Step.ConditioningIndices.Count;

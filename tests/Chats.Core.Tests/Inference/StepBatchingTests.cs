@@ -94,6 +94,23 @@ public sealed class StepBatchingTests : IDisposable
     }
 
     [Fact]
+    public async Task BatchingAcrossSessionsOff_RunsOneStepPerForward()
+    {
+        var counting = new CountingDenoiserModel(_unet);
+        using var engine = new DenoiserSessionEngine(
+            counting, new DenoiserEngineOptions { MaxBatch = 8, MaxQueueDelay = TimeSpan.FromMilliseconds(200), BatchAcrossSessions = false });
+
+        var tasks = Enumerable.Range(0, 4)
+            .Select(i => engine.StepAsync(engine.Open(Setup($"s{i}", 2, seed: i)), new DenoiserStep(0, 700f, Latent(1, i), [0, 1]), Ct))
+            .ToList();
+        await Task.WhenAll(tasks).WaitAsync(s_timeout, Ct);
+
+        // Each step's own two conditionings still share its forward.
+        Assert.Equal(4, counting.Forwards);
+        Assert.All(tasks, t => Assert.Equal(2, t.Result.Count));
+    }
+
+    [Fact]
     public async Task CancelledStep_LeavesTheBatch_WithoutFailingTheOthers()
     {
         var counting = new CountingDenoiserModel(_unet);
