@@ -20,10 +20,13 @@ internal static class ServeBenchmark
 
     private sealed record Point(string Mode, bool Batching, int Concurrency, double ImagesPerSecond, double P50, double P95);
 
+    private sealed record Reproducibility(bool Batching, int Requests, int Identical, int MaxPixelDifference);
+
     public static async Task<int> RunAsync(Settings settings, CancellationToken ct)
     {
         var started = DateTime.UtcNow;
         var points = new List<Point>();
+        var reproducibility = new List<Reproducibility>();
         foreach (bool batching in new[] { true, false })
         {
             var overrides = new Dictionary<string, IReadOnlyDictionary<string, string?>>();
@@ -35,6 +38,7 @@ internal static class ServeBenchmark
             await using var system = await LocalChatsSystem.StartAsync(
                 new LocalSystemOptions { ModelPath = settings.Model, StandardModelPath = settings.StandardModel, Overrides = overrides }, ct);
             using var client = new ChatsClient(system.Gateway, new ChatsClientOptions { Timeout = TimeSpan.FromMinutes(30) });
+            reproducibility.Add(await ReproducibilityAsync(client, batching, settings.Steps, ct));
             foreach (var mode in new[] { GuidanceMode.Chats, GuidanceMode.Cfg })
             {
                 // Warm-up: first-call costs (channels, allocator, libtorch kernels) stay out of the figures.
@@ -56,7 +60,7 @@ internal static class ServeBenchmark
         }
 
         var overhead = await OverheadAsync(settings, ct);
-        string table = Render(settings, points, overhead, started);
+        string table = Render(settings, points, overhead, reproducibility, started);
         Console.WriteLine(table);
         if (settings.Markdown is not null)
         {
@@ -121,7 +125,42 @@ internal static class ServeBenchmark
         return (Median(services), Median(inProcess));
     }
 
-    private static string Render(Settings settings, List<Point> points, (double Services, double InProcess) overhead, DateTime started)
+    /// <summary>
+    /// Does a generation's PNG depend on what it was batched with? Each request alone, then all of them at once
+    /// (their steps meet in the denoisers' queues): byte-identical PNGs counted, and the largest 8-bit difference.
+    /// </summary>
+    private static async Task<Reproducibility> ReproducibilityAsync(ChatsClient client, bool batching, int steps, CancellationToken ct)
+    {
+        const int Requests = 8;
+        var alone = new List<byte[]>();
+        for (int i = 0; i < Requests; i++)
+        {
+            alone.Add((await client.GenerateAsync(Request(GuidanceMode.Chats, steps, 500 + (ulong)i), cancellationToken: ct)).Images[0].Png.ToByteArray());
+        }
+
+        var together = await Task.WhenAll(Enumerable.Range(0, Requests)
+            .Select(i => client.GenerateAsync(Request(GuidanceMode.Chats, steps, 500 + (ulong)i), cancellationToken: ct)));
+        int identical = 0, maxDifference = 0;
+        for (int i = 0; i < Requests; i++)
+        {
+            byte[] png = together[i].Images[0].Png.ToByteArray();
+            if (png.AsSpan().SequenceEqual(alone[i]))
+            {
+                identical++;
+                continue;
+            }
+
+            var a = Training.Data.RgbImageDecoder.Decode(alone[i]).Rgb;
+            var b = Training.Data.RgbImageDecoder.Decode(png).Rgb;
+            maxDifference = Math.Max(maxDifference, a.Zip(b, (x, y) => Math.Abs(x - y)).Max());
+        }
+
+        Console.Error.WriteLine($"reproducibility, batching {(batching ? "on" : "off")}: {identical}/{Requests} byte-identical, max 8-bit difference {maxDifference}");
+        return new Reproducibility(batching, Requests, identical, maxDifference);
+    }
+
+    private static string Render(
+        Settings settings, List<Point> points, (double Services, double InProcess) overhead, List<Reproducibility> reproducibility, DateTime started)
     {
         var md = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
@@ -146,6 +185,10 @@ internal static class ServeBenchmark
         md.AppendLine(inv, $"- Throughput at {last} ÷ at {first} concurrent, batching on: CHATS {Scale("chats"):F2}×, CFG {Scale("cfg"):F2}×.");
         md.AppendLine(inv, $"- One CHATS generation at concurrency 1: services {overhead.Services:F3} s, in-process {overhead.InProcess:F3} s (median of 7); services ÷ in-process {overhead.Services / overhead.InProcess:F3}.");
         md.AppendLine("- Every role shares the same cores here, so CHATS ÷ CFG is at equal total cores.");
+        foreach (var r in reproducibility)
+        {
+            md.AppendLine(inv, $"- Reproducibility under load, batching {(r.Batching ? "on" : "off")}: {r.Requests} CHATS requests sent alone, then all at once: {r.Identical} of {r.Requests} PNGs byte-identical, largest 8-bit pixel difference {r.MaxPixelDifference}.");
+        }
         return md.ToString();
     }
 
