@@ -29,18 +29,19 @@ internal static class ServeBenchmark
         var reproducibility = new List<Reproducibility>();
         foreach (bool batching in new[] { true, false })
         {
-            var overrides = new Dictionary<string, IReadOnlyDictionary<string, string?>>();
-            foreach (string role in new[] { "preferred", "dispreferred", "standard" })
+            // A fresh system per mode and for the reproducibility check: what one phase leaves behind (allocator
+            // state after large batches, warm caches) must not shift the next phase's figures.
+            await using (var system = await StartAsync(settings, batching, ct))
             {
-                overrides[role] = new Dictionary<string, string?> { ["Denoiser:BatchAcrossSessions"] = batching ? "true" : "false" };
+                using var client = new ChatsClient(system.Gateway, new ChatsClientOptions { Timeout = TimeSpan.FromMinutes(30) });
+                reproducibility.Add(await ReproducibilityAsync(client, batching, settings.Steps, ct));
             }
 
-            await using var system = await LocalChatsSystem.StartAsync(
-                new LocalSystemOptions { ModelPath = settings.Model, StandardModelPath = settings.StandardModel, Overrides = overrides }, ct);
-            using var client = new ChatsClient(system.Gateway, new ChatsClientOptions { Timeout = TimeSpan.FromMinutes(30) });
-            reproducibility.Add(await ReproducibilityAsync(client, batching, settings.Steps, ct));
             foreach (var mode in new[] { GuidanceMode.Chats, GuidanceMode.Cfg })
             {
+                await using var system = await StartAsync(settings, batching, ct);
+                using var client = new ChatsClient(system.Gateway, new ChatsClientOptions { Timeout = TimeSpan.FromMinutes(30) });
+
                 // Warm-up: first-call costs (channels, allocator, libtorch kernels) stay out of the figures.
                 await client.GenerateAsync(Request(mode, settings.Steps, 0), cancellationToken: ct);
                 foreach (int c in settings.Concurrency)
@@ -70,6 +71,18 @@ internal static class ServeBenchmark
         }
 
         return 0;
+    }
+
+    private static Task<LocalChatsSystem> StartAsync(Settings settings, bool batching, CancellationToken ct)
+    {
+        var overrides = new Dictionary<string, IReadOnlyDictionary<string, string?>>();
+        foreach (string role in new[] { "preferred", "dispreferred", "standard" })
+        {
+            overrides[role] = new Dictionary<string, string?> { ["Denoiser:BatchAcrossSessions"] = batching ? "true" : "false" };
+        }
+
+        return LocalChatsSystem.StartAsync(
+            new LocalSystemOptions { ModelPath = settings.Model, StandardModelPath = settings.StandardModel, Overrides = overrides }, ct);
     }
 
     private static async Task<(double Throughput, List<double> Latencies)> MeasureAsync(

@@ -111,6 +111,35 @@ public sealed class StepBatchingTests : IDisposable
     }
 
     [Fact]
+    public async Task BatchingAcrossSessionsOff_IsBatchInvariant_BitForBit()
+    {
+        // The documented batch-invariant option: whatever else is queued, a step's predictions are the bits it gets alone.
+        var setups = Enumerable.Range(0, 4).Select(i => Setup($"s{i}", 2, seed: 40 + i)).ToList();
+        var steps = Enumerable.Range(0, 4).Select(i => new DenoiserStep(0, 900f - (100 * i), Latent(1, 60 + i), [0, 1])).ToList();
+        var options = new DenoiserEngineOptions { MaxBatch = 8, MaxQueueDelay = TimeSpan.FromMilliseconds(100), BatchAcrossSessions = false };
+
+        var alone = new List<IReadOnlyList<HostTensor>>();
+        using (var engine = new DenoiserSessionEngine(_unet, options))
+        {
+            for (int i = 0; i < 4; i++)
+            {
+                alone.Add(await engine.StepAsync(engine.Open(setups[i]), steps[i], Ct).WaitAsync(s_timeout, Ct));
+            }
+        }
+
+        using var loaded = new DenoiserSessionEngine(_unet, options);
+        var together = await Task.WhenAll(setups.Select((setup, i) => loaded.StepAsync(loaded.Open(setup), steps[i], Ct))).WaitAsync(s_timeout, Ct);
+
+        for (int i = 0; i < 4; i++)
+        {
+            for (int j = 0; j < 2; j++)
+            {
+                Assert.Equal(alone[i][j].Data.Select(BitConverter.SingleToInt32Bits), together[i][j].Data.Select(BitConverter.SingleToInt32Bits));
+            }
+        }
+    }
+
+    [Fact]
     public async Task CancelledStep_LeavesTheBatch_WithoutFailingTheOthers()
     {
         var counting = new CountingDenoiserModel(_unet);
