@@ -16,7 +16,7 @@ public static class DecoderServiceHost
         builder.Services.AddSingleton<IImageDecoderModel>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<DecoderOptions>>().Value;
-            return VaeImageDecoderModel.Load(o.ModelPath, o.ModelId, o.Placement());
+            return VaeImageDecoderModel.Load(o.ModelPath, o.ModelId, o.Placement(), o.Threads);
         });
 
         var app = builder.Build();

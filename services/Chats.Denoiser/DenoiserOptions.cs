@@ -38,6 +38,13 @@ public sealed record DenoiserOptions
     /// <summary>Model id reported by GetInfo; default: the folder name.</summary>
     public string? ModelId { get; init; }
 
+    /// <summary>
+    /// libtorch intra-op threads of this role's model thread; 0 (default) = the cores this process may use, which
+    /// honours a container's CPU limit. With several torch roles busy on one machine, give each cores ÷ roles.
+    /// </summary>
+    [Range(0, 1024)]
+    public int Threads { get; init; }
+
     /// <summary>Concurrent generation sessions; more are refused with RESOURCE_EXHAUSTED.</summary>
     [Range(1, 10_000)]
     public int MaxSessions { get; init; } = 64;
@@ -70,6 +77,7 @@ public sealed record DenoiserOptions
         BatchAcrossSessions = BatchAcrossSessions,
         MaxQueueDelay = TimeSpan.FromTicks(MaxQueueDelay * (TimeSpan.TicksPerMillisecond / 1000)),
         MaxQueuedSteps = MaxQueuedSteps,
+        Threads = Threads,
     };
 
     /// <summary>A session that sends no step for this long is closed (DEADLINE_EXCEEDED) and its slot freed.</summary>

@@ -17,6 +17,7 @@ public static class SamplerServiceHost
         AddRoleClient(builder, "preferred", sampler.Preferred, c => new Protos.V1.Denoiser.DenoiserClient(c));
         AddRoleClient(builder, "dispreferred", sampler.Dispreferred, c => new Protos.V1.Denoiser.DenoiserClient(c));
         AddRoleClient(builder, "standard", sampler.Standard, c => new Protos.V1.Denoiser.DenoiserClient(c));
+        builder.Services.AddSingleton<SamplerPhaseMetrics>();
         builder.Services.AddSingleton<SamplerTopology>();
         builder.Services.AddSingleton(sp => new ConcurrencyLimiter(sp.GetRequiredService<IOptions<SamplerOptions>>().Value.MaxConcurrentGenerations));
 

@@ -13,7 +13,7 @@ namespace Chats.Sampler;
 /// from the denoiser and decoder services' GetInfo on first use (they may start after the sampler); a
 /// failed discovery is retried by the next request.
 /// </summary>
-internal sealed class SamplerTopology(IOptions<SamplerOptions> options, GrpcClientFactory clients) : IDisposable
+internal sealed class SamplerTopology(IOptions<SamplerOptions> options, GrpcClientFactory clients, SamplerPhaseMetrics phaseMetrics) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Resolved? _resolved;
@@ -71,7 +71,8 @@ internal sealed class SamplerTopology(IOptions<SamplerOptions> options, GrpcClie
             new GrpcLatentDecoder(clients.CreateClient<Protos.V1.Decoder.DecoderClient>("decoder")),
             schedulerConfig,
             geometry,
-            zerosForEmptyNegativePrompt);
+            zerosForEmptyNegativePrompt,
+            phaseMetrics);
         var limits = new SamplingLimits
         {
             DefaultSteps = o.DefaultSteps,

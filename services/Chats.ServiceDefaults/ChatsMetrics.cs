@@ -82,4 +82,14 @@ public static class ChatsMetrics
     public static readonly Histogram GenerationSeconds = Metrics.CreateHistogram(
         "chats_generation_duration_seconds", "Generation latency in the sampler, from request to last image.",
         new HistogramConfiguration { LabelNames = ["mode"], Buckets = Histogram.ExponentialBuckets(0.01, 2, 16) });
+
+    /// <summary>Sampler-side durations of a generation's phases (encode, guidance per step, decode).</summary>
+    public static readonly Histogram SamplerPhaseSeconds = Metrics.CreateHistogram(
+        "chats_sampler_phase_duration_seconds", "Duration of a generation phase in the sampler: encode and decode per generation, guidance (input scaling, combination, scheduler step) per step.",
+        new HistogramConfiguration { LabelNames = ["phase"], Buckets = Histogram.ExponentialBuckets(0.00001, 2, 24) });
+
+    /// <summary>One denoiser call of one step as the sampler sees it: wire, queue wait and forward pass together.</summary>
+    public static readonly Histogram SamplerDenoiserCallSeconds = Metrics.CreateHistogram(
+        "chats_sampler_denoiser_call_duration_seconds", "Duration of one step's call to a denoiser role, from the sampler's request to its predictions.",
+        new HistogramConfiguration { LabelNames = ["role"], Buckets = Histogram.ExponentialBuckets(0.0001, 2, 20) });
 }

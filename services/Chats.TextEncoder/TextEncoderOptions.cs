@@ -30,6 +30,13 @@ public sealed record TextEncoderOptions
     /// <summary>Model id used in cache keys and reported by GetInfo; default: the folder name.</summary>
     public string? ModelId { get; init; }
 
+    /// <summary>
+    /// libtorch intra-op threads of this role's model thread; 0 (default) = the cores this process may use, which
+    /// honours a container's CPU limit. With several torch roles busy on one machine, give each cores ÷ roles.
+    /// </summary>
+    [Range(0, 1024)]
+    public int Threads { get; init; }
+
     /// <summary>Most prompts one Encode call may carry.</summary>
     [Range(1, 1024)]
     public int MaxPromptsPerRequest { get; init; } = 16;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Chats.Core.Guidance;
 using Chats.Core.Schedulers;
@@ -18,6 +19,7 @@ public sealed class GenerationPipeline
     private readonly SchedulerConfig _schedulerConfig;
     private readonly ModelGeometry _geometry;
     private readonly bool _zerosForEmptyNegativePrompt;
+    private readonly IGenerationObserver? _observer;
 
     /// <summary>Creates a pipeline over the given roles.</summary>
     /// <param name="encoder">The text-encoder role.</param>
@@ -30,14 +32,17 @@ public sealed class GenerationPipeline
     /// prompt is conditioned on all-zero embeddings instead of the encoding of "". CHATS modes ignore it:
     /// the official CHATS pipelines always encode "".
     /// </param>
+    /// <param name="observer">Told the duration of each encode, denoiser call, guidance step and decode; null for none.</param>
     public GenerationPipeline(
         IPromptEncoder encoder,
         DenoiserRoles denoisers,
         ILatentDecoder decoder,
         SchedulerConfig schedulerConfig,
         ModelGeometry geometry,
-        bool zerosForEmptyNegativePrompt = false)
+        bool zerosForEmptyNegativePrompt = false,
+        IGenerationObserver? observer = null)
     {
+        _observer = observer;
         _encoder = encoder;
         _denoisers = denoisers;
         _decoder = decoder;
@@ -146,7 +151,7 @@ public sealed class GenerationPipeline
             throw;
         }
 
-        return new GenerationRun(state, sessions, scheduler);
+        return new GenerationRun(state, sessions, scheduler, _observer);
     }
 
     /// <summary>Finish: decodes the latents of a fully denoised state into one PNG event per image.</summary>
@@ -159,11 +164,22 @@ public sealed class GenerationPipeline
         }
 
         var spec = state.Spec;
+        long started = Stopwatch.GetTimestamp();
         var pngs = await _decoder.DecodeToPngAsync(state.Latents, cancellationToken);
+        _observer?.Observe(GenerationPhase.Decode, null, Stopwatch.GetElapsedTime(started));
         return pngs.Select((png, k) => new GenerationImageEvent(k, spec.Seed + (ulong)k, png, spec.Width, spec.Height)).ToList();
     }
 
     private async Task<(PromptConditioning Conditional, PromptConditioning Unconditional)> EncodeAsync(
+        GenerationSpec spec, CancellationToken cancellationToken)
+    {
+        long started = Stopwatch.GetTimestamp();
+        var encoded = await EncodeUntimedAsync(spec, cancellationToken);
+        _observer?.Observe(GenerationPhase.Encode, null, Stopwatch.GetElapsedTime(started));
+        return encoded;
+    }
+
+    private async Task<(PromptConditioning Conditional, PromptConditioning Unconditional)> EncodeUntimedAsync(
         GenerationSpec spec, CancellationToken cancellationToken)
     {
         if (_zerosForEmptyNegativePrompt && spec.Guidance.Mode == GuidanceMode.Cfg && spec.NegativePrompt.Length == 0)

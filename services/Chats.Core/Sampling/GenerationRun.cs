@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Chats.Core.Guidance;
 using Chats.Core.Schedulers;
 using Chats.Core.Tensors;
@@ -16,12 +17,15 @@ public sealed class GenerationRun : IAsyncDisposable
     private readonly INoiseScheduler _scheduler;
     private readonly HostTensor _latents;
     private readonly float[] _guided;
+    private readonly IGenerationObserver? _observer;
 
     internal GenerationRun(
         GenerationState origin,
         IReadOnlyList<(StepPlan.Participant, IDenoiserSession)> sessions,
-        INoiseScheduler scheduler)
+        INoiseScheduler scheduler,
+        IGenerationObserver? observer = null)
     {
+        _observer = observer;
         _origin = origin;
         _sessions = sessions;
         _scheduler = scheduler;
@@ -50,18 +54,23 @@ public sealed class GenerationRun : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         int i = StepIndex;
         float t = _scheduler.Timesteps[i];
+        long started = Stopwatch.GetTimestamp();
         HostTensor modelInput = _latents.Clone();
         _scheduler.ScaleModelInput(modelInput.Data, i);
+        var sampling = Stopwatch.GetElapsedTime(started);
 
         // Participants run concurrently (θ+ and θ− are separate services); predictions line up with the plan.
+        long called = Stopwatch.GetTimestamp();
         var pending = _sessions
-            .Select(s => s.Session.PredictAsync(i, t, modelInput, s.Participant.StepIndices, cancellationToken))
+            .Select(s => TimedAsync(s.Participant.Role, called, s.Session.PredictAsync(i, t, modelInput, s.Participant.StepIndices, cancellationToken)))
             .ToList();
         var predictions = new IReadOnlyList<HostTensor>[pending.Count];
         for (int k = 0; k < pending.Count; k++)
         {
             predictions[k] = await pending[k];
         }
+
+        started = Stopwatch.GetTimestamp();
 
         var guidance = _origin.Spec.Guidance;
         switch (guidance.Mode)
@@ -83,8 +92,16 @@ public sealed class GenerationRun : IAsyncDisposable
         }
 
         _scheduler.Step(_guided, i, _latents.Data);
+        _observer?.Observe(GenerationPhase.Guidance, null, sampling + Stopwatch.GetElapsedTime(started));
         StepIndex = i + 1;
         return new GenerationProgressEvent(StepIndex, TotalSteps);
+    }
+
+    private async Task<IReadOnlyList<HostTensor>> TimedAsync(string role, long called, Task<IReadOnlyList<HostTensor>> call)
+    {
+        var predictions = await call;
+        _observer?.Observe(GenerationPhase.DenoiserCall, role, Stopwatch.GetElapsedTime(called));
+        return predictions;
     }
 
     /// <summary>A snapshot of the generation at the current step boundary (copied: the run may go on).</summary>

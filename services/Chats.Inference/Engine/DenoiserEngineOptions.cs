@@ -32,4 +32,7 @@ public sealed record DenoiserEngineOptions
 
     /// <summary>Steps that may wait at once; one more is refused at once (RESOURCE_EXHAUSTED).</summary>
     public int MaxQueuedSteps { get; init; } = 256;
+
+    /// <summary>libtorch intra-op threads of the model thread; 0 = the cores this process may use (<see cref="TorchThreads.Resolve"/>).</summary>
+    public int Threads { get; init; }
 }

@@ -42,6 +42,7 @@ public sealed class DenoiserSessionEngine : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxBatch, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxQueuedSteps, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxQueueDelay, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.Threads);
         _time = time ?? TimeProvider.System;
         _worker = new Thread(RunWorker) { IsBackground = true, Name = $"denoiser:{_options.Name}" };
         _worker.Start();
@@ -351,6 +352,7 @@ public sealed class DenoiserSessionEngine : IDisposable
 
     private void RunWorker()
     {
+        TorchThreads.ApplyToCurrentThread(_options.Threads);
         using var mode = torch.inference_mode();
         while (WaitForSteps())
         {

@@ -14,10 +14,16 @@ public sealed class InferenceWorker : IDisposable
 {
     private readonly Channel<WorkItem> _queue;
     private readonly Thread _thread;
+    private readonly int _threads;
 
-    /// <summary>Starts the worker thread, named <paramref name="name"/>; <paramref name="capacity"/> bounds queued calls.</summary>
-    public InferenceWorker(string name, int capacity = 64)
+    /// <summary>
+    /// Starts the worker thread, named <paramref name="name"/>; <paramref name="capacity"/> bounds queued calls;
+    /// <paramref name="threads"/> is its libtorch intra-op thread count (0 = <see cref="TorchThreads.Resolve"/>'s default).
+    /// </summary>
+    public InferenceWorker(string name, int capacity = 64, int threads = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
+        _threads = threads;
         _queue = Channel.CreateBounded<WorkItem>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
@@ -55,6 +61,7 @@ public sealed class InferenceWorker : IDisposable
 
     private void Run()
     {
+        TorchThreads.ApplyToCurrentThread(_threads);
         using var mode = torch.inference_mode();
         while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {

@@ -21,12 +21,13 @@ public sealed class ClipTextConditioningModel : ITextConditioningModel
     private readonly ClipTextModel _encoder;
     private readonly ClipTokenizer? _tokenizer2;
     private readonly ClipTextModelWithProjection? _encoder2;
-    private readonly InferenceWorker _worker = new("text-encoder");
+    private readonly InferenceWorker _worker;
 
     private ClipTextConditioningModel(
         ClipTokenizer tokenizer, ClipTextModel encoder, ClipTokenizer? tokenizer2, ClipTextModelWithProjection? encoder2, TextEncoderDescription description,
-        TorchPlacement placement)
+        TorchPlacement placement, int threads)
     {
+        _worker = new InferenceWorker("text-encoder", threads: threads);
         _tokenizer = tokenizer;
         _encoder = encoder;
         _tokenizer2 = tokenizer2;
@@ -48,7 +49,7 @@ public sealed class ClipTextConditioningModel : ITextConditioningModel
     /// Loads <c>tokenizer</c> + <c>text_encoder</c> and, when present, <c>tokenizer_2</c>/<c>tokenizer_two</c> + <c>text_encoder_2</c>/<c>text_encoder_two</c>;
     /// the encoders are read on the CPU, then converted and moved to <paramref name="placement"/> (default cpu, float32).
     /// </summary>
-    public static ClipTextConditioningModel Load(string modelPath, string? modelId = null, TorchPlacement? placement = null)
+    public static ClipTextConditioningModel Load(string modelPath, string? modelId = null, TorchPlacement? placement = null, int threads = 0)
     {
         placement ??= TorchPlacement.Default;
         var folder = DiffusersPipelineFolder.Open(modelPath);
@@ -82,7 +83,7 @@ public sealed class ClipTextConditioningModel : ITextConditioningModel
         int pooled = encoder2?.Config.ProjectionDim ?? 0;
         var description = new TextEncoderDescription(
             modelId ?? folder.Name, Fingerprint(folder, second, placement), tokenizer.MaxLength, hidden, pooled);
-        return new ClipTextConditioningModel(tokenizer, encoder, tokenizer2, encoder2, description, placement);
+        return new ClipTextConditioningModel(tokenizer, encoder, tokenizer2, encoder2, description, placement, threads);
     }
 
     /// <inheritdoc />

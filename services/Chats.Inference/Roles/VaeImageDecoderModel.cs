@@ -13,10 +13,11 @@ namespace Chats.Inference.Roles;
 public sealed class VaeImageDecoderModel : IImageDecoderModel
 {
     private readonly AutoencoderKL _vae;
-    private readonly InferenceWorker _worker = new("vae-decoder");
+    private readonly InferenceWorker _worker;
 
-    private VaeImageDecoderModel(AutoencoderKL vae, string modelId, TorchPlacement placement)
+    private VaeImageDecoderModel(AutoencoderKL vae, string modelId, TorchPlacement placement, int threads)
     {
+        _worker = new InferenceWorker("vae-decoder", threads: threads);
         _vae = vae;
         ModelId = modelId;
         Placement = placement;
@@ -42,7 +43,7 @@ public sealed class VaeImageDecoderModel : IImageDecoderModel
     /// then converted and moved to <paramref name="placement"/> (default cpu, float32). Unlike diffusers' SDXL pipeline,
     /// a float16 VAE is not upcast for <c>force_upcast</c> configs: the dtype asked for is the dtype used.
     /// </summary>
-    public static VaeImageDecoderModel Load(string modelPath, string? modelId = null, TorchPlacement? placement = null)
+    public static VaeImageDecoderModel Load(string modelPath, string? modelId = null, TorchPlacement? placement = null, int threads = 0)
     {
         placement ??= TorchPlacement.Default;
         var folder = DiffusersPipelineFolder.Open(modelPath);
@@ -57,7 +58,7 @@ public sealed class VaeImageDecoderModel : IImageDecoderModel
             throw;
         }
 
-        return new VaeImageDecoderModel(vae, modelId ?? folder.Name, placement);
+        return new VaeImageDecoderModel(vae, modelId ?? folder.Name, placement, threads);
     }
 
     /// <inheritdoc />

@@ -1,0 +1,35 @@
+using TorchSharp;
+
+namespace Chats.Inference.Engine;
+
+/// <summary>
+/// libtorch's intra-op thread count for one model thread. The count is a per-thread setting (OpenMP's team size),
+/// so each role's model thread sets its own, and two roles in one process or on one machine can split the cores
+/// instead of each starting a team as wide as the machine.
+/// </summary>
+public static class TorchThreads
+{
+    /// <summary>
+    /// The count a configured value means: itself when positive; 0 (the default) is the cores this process may use,
+    /// <see cref="Environment.ProcessorCount"/>, which honours a container's CPU limit where libtorch's own default
+    /// would count every core of the node.
+    /// </summary>
+    public static int Resolve(int configured)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(configured);
+        return configured > 0 ? configured : Environment.ProcessorCount;
+    }
+
+    /// <summary>
+    /// The rule for <paramref name="busyRoles"/> torch roles that compute at the same time on one machine: the cores
+    /// split evenly, at least one thread each (a CHATS step keeps θ+ and θ− busy together).
+    /// </summary>
+    public static int Share(int busyRoles, int? cores = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(busyRoles, 1);
+        return Math.Max(1, (cores ?? Environment.ProcessorCount) / busyRoles);
+    }
+
+    /// <summary>Sets the calling thread's intra-op count to <see cref="Resolve"/>(<paramref name="configured"/>).</summary>
+    internal static void ApplyToCurrentThread(int configured) => torch.set_num_threads(Resolve(configured));
+}
