@@ -32,6 +32,7 @@ internal static class DenoiserRequestMapping
             throw new RequestValidationException("step.latent", "is required");
         }
 
-        return new DenoiserStep(step.StepIndex, step.Timestep, step.Latent.ToHost("step.latent"), [.. step.ConditioningIndices]);
+        // The received bytes as they are (validated for size); the model copies them straight into its input tensor.
+        return new DenoiserStep(step.StepIndex, step.Timestep, step.Latent.ToWire("step.latent"), [.. step.ConditioningIndices]);
     }
 }

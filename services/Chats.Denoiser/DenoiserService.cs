@@ -29,7 +29,7 @@ internal sealed class DenoiserService(DenoiserSessionEngine engine, IOptions<Den
         var open = requestStream.Current.Open;
         var setup = DenoiserRequestMapping.ToSetup(open);
         var dtype = open.Dtype.ToCore("open.dtype");
-        var session = engine.Open(setup);
+        var session = engine.Open(setup, dtype);
         try
         {
             // The engine closes idle sessions: waiting for the client's next step must wake up when it does.
@@ -38,11 +38,12 @@ internal sealed class DenoiserService(DenoiserSessionEngine engine, IOptions<Den
             {
                 var step = DenoiserRequestMapping.ToStep(requestStream.Current, session);
                 var started = Stopwatch.GetTimestamp();
-                var predictions = await engine.StepAsync(session, step, ct);
+                var predictions = await engine.StepWireAsync(session, step, ct);
                 ChatsMetrics.StepSeconds.WithLabels(_role).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
 
                 var response = new DenoiseResponse { SessionId = session.Id, StepIndex = step.StepIndex };
-                response.Predictions.AddRange(predictions.Select(p => p.ToProto(dtype)));
+                // Already in the session's dtype; the response wraps their bytes.
+                response.Predictions.AddRange(predictions.Select(p => p.ToProto()));
                 await responseStream.WriteAsync(response, ct);
             }
         }

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Chats.Core.Guidance;
 using Chats.Core.Sampling;
+using Chats.Core.Tensors;
 
 namespace Chats.Sampler;
 
@@ -48,6 +49,17 @@ public sealed record SamplerOptions
     /// <summary>Images per request.</summary>
     [Range(1, 64)]
     public int MaxImages { get; init; } = s_limits.MaxImages;
+
+    /// <summary>
+    /// dtype of the per-step tensors between the sampler and the denoisers (<c>float32</c>, <c>float16</c>,
+    /// <c>bfloat16</c>): the latents it sends and, through the session's dtype, the predictions it gets back. 16-bit
+    /// halves those bytes and rounds every step's tensors; the conditionings of a session stay fp32 (sent once).
+    /// </summary>
+    [WireDType(Section)]
+    public string WireDtype { get; init; } = "float32";
+
+    /// <summary>The parsed <see cref="WireDtype"/> (valid once the options passed validation).</summary>
+    public WireDType ParsedWireDtype() => WireDTypeNames.Parse(WireDtype);
 
     /// <summary>Generations running at once; more get RESOURCE_EXHAUSTED.</summary>
     [Range(1, 10_000)]

@@ -48,7 +48,7 @@ internal sealed class SamplerTopology(IOptions<SamplerOptions> options, GrpcClie
         var defaultScheduler = NoiseSchedulerFactory.KindOf(schedulerConfig.ClassName ?? string.Empty) ?? SchedulerKind.EulerDiscrete;
 
         IDenoiserEndpoint? Endpoint(string name, Uri? address)
-            => address is null ? null : new GrpcDenoiserEndpoint(clients.CreateClient<Protos.V1.Denoiser.DenoiserClient>(name));
+            => address is null ? null : new GrpcDenoiserEndpoint(clients.CreateClient<Protos.V1.Denoiser.DenoiserClient>(name), o.ParsedWireDtype());
 
         var roles = new DenoiserRoles(Endpoint("preferred", o.Preferred), Endpoint("dispreferred", o.Dispreferred), Endpoint("standard", o.Standard));
         string probeName = o.Preferred is not null ? "preferred" : "standard";

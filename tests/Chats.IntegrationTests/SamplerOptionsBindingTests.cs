@@ -1,5 +1,6 @@
 using Chats.Core.Guidance;
 using Chats.Core.Sampling;
+using Chats.Core.Tensors;
 using Chats.Sampler;
 using Microsoft.Extensions.Configuration;
 
@@ -30,6 +31,33 @@ public sealed class SamplerOptionsBindingTests
         });
 
         Assert.Equal((GuidanceMode.Cfg, 7, 9, 2), (options.DefaultMode, options.DefaultSteps, options.MaxSteps, options.MaxImages));
+    }
+
+    [Fact]
+    public void WireDtype_DefaultsToFloat32_AndBindsFromTheSamplerSection()
+    {
+        Assert.Equal(WireDType.Float32, Bind([]).ParsedWireDtype());
+        Assert.Equal(WireDType.BFloat16, Bind(new() { ["Sampler:WireDtype"] = "bfloat16" }).ParsedWireDtype());
+    }
+
+    [Fact]
+    public async Task UnknownWireDtype_FailsStartUp_NamingKeyAndValue()
+    {
+        await using var app = SamplerServiceHost.Build([], new Dictionary<string, string?>
+        {
+            ["Sampler:ModelPath"] = "m",
+            ["Sampler:TextEncoder"] = "http://127.0.0.1:1",
+            ["Sampler:Decoder"] = "http://127.0.0.1:1",
+            ["Sampler:WireDtype"] = "fp16",
+            ["Endpoints:Host"] = "127.0.0.1",
+            ["Endpoints:GrpcPort"] = "0",
+            ["Endpoints:HttpPort"] = "0",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains("Sampler:WireDtype: 'fp16' is not a wire dtype; use float32, float16, bfloat16", e.Message, StringComparison.Ordinal);
     }
 
     private static SamplerOptions Bind(Dictionary<string, string?> settings)

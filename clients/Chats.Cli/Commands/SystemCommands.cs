@@ -63,9 +63,14 @@ internal static class SystemCommands
         var standard = CommonOptions.StandardModel();
         var redis = CommonOptions.Redis();
         var gatewayPort = new Option<int>("--gateway-port") { Description = "Fixed gRPC port for the gateway (0 = any free port).", DefaultValueFactory = _ => 0 };
+        var wireDtype = new Option<string>("--wire-dtype")
+        {
+            Description = "dtype of the step tensors between sampler and denoisers (Sampler:WireDtype): float32, float16 or bfloat16.",
+            DefaultValueFactory = _ => "float32",
+        };
         var command = new Command("up", "Start the whole system in this process and serve until Ctrl+C; prints every service's addresses.")
         {
-            model, standard, redis, gatewayPort,
+            model, standard, redis, gatewayPort, wireDtype,
         };
         var placementOptions = new PlacementOptions();
         placementOptions.AddTo(command);
@@ -76,6 +81,7 @@ internal static class SystemCommands
             var overrides = new Dictionary<string, IReadOnlyDictionary<string, string?>>
             {
                 ["gateway"] = new Dictionary<string, string?> { ["Endpoints:GrpcPort"] = result.GetValue(gatewayPort).ToString(CultureInfo.InvariantCulture) },
+                ["sampler"] = new Dictionary<string, string?> { ["Sampler:WireDtype"] = result.GetValue(wireDtype) },
             };
             await using var system = await LocalChatsSystem.StartAsync(
                 new LocalSystemOptions

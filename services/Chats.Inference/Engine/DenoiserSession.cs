@@ -1,4 +1,5 @@
 using Chats.Core.Sampling;
+using Chats.Core.Tensors;
 using Chats.Inference.Roles;
 
 namespace Chats.Inference.Engine;
@@ -19,8 +20,9 @@ public sealed class DenoiserSession
     private bool _isClosed;
     private string _closedMessage = string.Empty;
 
-    internal DenoiserSession(DenoiserSessionSetup setup, DeviceConditionings conditionings, long now)
+    internal DenoiserSession(DenoiserSessionSetup setup, DeviceConditionings conditionings, WireDType predictionDType, long now)
     {
+        PredictionDType = predictionDType;
         Id = setup.SessionId;
         ConditioningCount = setup.Conditionings.Count;
         FirstStepIndex = setup.FirstStepIndex;
@@ -47,6 +49,15 @@ public sealed class DenoiserSession
     /// <summary>Predictions computed so far.</summary>
     public int Predictions { get; private set; }
 
+    /// <summary>The dtype this session's predictions are returned in (what its client asked for on the wire).</summary>
+    public WireDType PredictionDType { get; }
+
+    /// <summary>Bytes of the latents of the answered steps, as received (in their wire dtype).</summary>
+    public long LatentBytes { get; private set; }
+
+    /// <summary>Bytes of the predictions returned so far.</summary>
+    public long PredictionBytes { get; private set; }
+
     /// <summary>Fires when the server closes the session (not when its client does).</summary>
     public CancellationToken Closed => _closed.Token;
 
@@ -66,14 +77,16 @@ public sealed class DenoiserSession
         => new(Id, _serverCloseReason ?? SessionCloseReason.ShuttingDown, _closedMessage.Length > 0 ? _closedMessage : $"session '{Id}' is closed");
 
     internal DenoiserSessionSummary Summary()
-        => new(Id, ConditioningCount, FirstStepIndex, Steps, Predictions, _serverCloseReason);
+        => new(Id, ConditioningCount, FirstStepIndex, Steps, Predictions, _serverCloseReason, PredictionDType, LatentBytes, PredictionBytes);
 
     /// <summary>Records an answered step (guarded by <see cref="Gate"/>).</summary>
-    internal void Answered(int predictions, long now)
+    internal void Answered(DenoiserStep step, IReadOnlyList<WireTensor> predictions, long now)
     {
         NextStepIndex++;
         Steps++;
-        Predictions += predictions;
+        Predictions += predictions.Count;
+        LatentBytes += step.Latent.Data.Length;
+        PredictionBytes += predictions.Sum(p => (long)p.Data.Length);
         LastActivity = now;
     }
 

@@ -80,11 +80,12 @@ public sealed class DenoiserSessionEngine : IDisposable
     public DenoiserEngineOptions Options => _options;
 
     /// <summary>
-    /// Validates <paramref name="setup"/>, takes a session slot and uploads the conditionings to the device.
+    /// Validates <paramref name="setup"/>, takes a session slot and uploads the conditionings to the device. The
+    /// session's predictions come back in <paramref name="predictionDType"/> (the dtype its client asked for on the wire).
     /// </summary>
     /// <exception cref="RequestValidationException">A field is invalid (named in the message).</exception>
     /// <exception cref="WorkerBusyException">Every slot is taken.</exception>
-    public DenoiserSession Open(DenoiserSessionSetup setup)
+    public DenoiserSession Open(DenoiserSessionSetup setup, WireDType predictionDType = WireDType.Float32)
     {
         ArgumentNullException.ThrowIfNull(setup);
         ValidateOpen(setup);
@@ -97,7 +98,7 @@ public sealed class DenoiserSessionEngine : IDisposable
             lock (_sessions)
             {
                 EnsureCapacity(setup.SessionId);
-                var session = new DenoiserSession(setup, conditionings, _time.GetTimestamp());
+                var session = new DenoiserSession(setup, conditionings, predictionDType, _time.GetTimestamp());
                 _sessions.Add(session);
                 return session;
             }
@@ -109,10 +110,28 @@ public sealed class DenoiserSessionEngine : IDisposable
         }
     }
 
-    /// <summary>Validates <paramref name="step"/> against the session and queues it; completes with one prediction per index.</summary>
+    /// <summary>
+    /// Validates <paramref name="step"/> against the session and queues it; completes with one fp32 prediction per index
+    /// (in-process callers: an fp32 session's predictions are handed over uncopied).
+    /// </summary>
     /// <exception cref="RequestValidationException">The step is out of order or malformed (the message names the field).</exception>
     /// <exception cref="SessionClosedException">The server closed the session.</exception>
     public Task<IReadOnlyList<HostTensor>> StepAsync(DenoiserSession session, DenoiserStep step, CancellationToken cancellationToken = default)
+    {
+        var predictions = StepWireAsync(session, step, cancellationToken);
+        return AsHostAsync(predictions);
+
+        static async Task<IReadOnlyList<HostTensor>> AsHostAsync(Task<IReadOnlyList<WireTensor>> wire)
+            => [.. (await wire.ConfigureAwait(false)).Select(p => WireTensorCodec.AsHost(p))];
+    }
+
+    /// <summary>
+    /// <see cref="StepAsync"/> for the wire: completes with one prediction per index in the session's prediction dtype,
+    /// as the bytes the response will wrap.
+    /// </summary>
+    /// <exception cref="RequestValidationException">The step is out of order or malformed (the message names the field).</exception>
+    /// <exception cref="SessionClosedException">The server closed the session.</exception>
+    public Task<IReadOnlyList<WireTensor>> StepWireAsync(DenoiserSession session, DenoiserStep step, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(step);
@@ -517,7 +536,7 @@ public sealed class DenoiserSessionEngine : IDisposable
                 continue;
             }
 
-            items.Add(new DenoiserBatchItem(pending.Step.Latent, pending.Step.Timestep, conditionings, pending.Step.ConditioningIndices));
+            items.Add(new DenoiserBatchItem(pending.Step.Latent, pending.Step.Timestep, conditionings, pending.Step.ConditioningIndices, pending.Session.PredictionDType));
             running.Add(pending);
         }
 
@@ -527,7 +546,7 @@ public sealed class DenoiserSessionEngine : IDisposable
         }
 
         long started = Stopwatch.GetTimestamp();
-        IReadOnlyList<IReadOnlyList<HostTensor>> predictions;
+        IReadOnlyList<IReadOnlyList<WireTensor>> predictions;
         try
         {
             using var scope = torch.NewDisposeScope();
@@ -574,7 +593,7 @@ public sealed class DenoiserSessionEngine : IDisposable
     }
 
     /// <summary>Clears the in-flight slot, counts an answered step, and completes the caller's task.</summary>
-    private void Finish(PendingStep pending, IReadOnlyList<HostTensor>? predictions)
+    private void Finish(PendingStep pending, IReadOnlyList<WireTensor>? predictions)
     {
         var session = pending.Session;
         bool closed;
@@ -584,7 +603,7 @@ public sealed class DenoiserSessionEngine : IDisposable
             closed = session.IsClosed;
             if (predictions is not null && !closed && !pending.Completion.Task.IsCompleted)
             {
-                session.Answered(pending.Step.ConditioningIndices.Count, _time.GetTimestamp());
+                session.Answered(pending.Step, predictions, _time.GetTimestamp());
             }
             else if (!closed)
             {

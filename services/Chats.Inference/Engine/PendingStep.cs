@@ -17,5 +17,5 @@ internal sealed class PendingStep(DenoiserSession session, DenoiserStep step, lo
 
     public CancellationToken CancellationToken { get; } = cancellationToken;
 
-    public TaskCompletionSource<IReadOnlyList<HostTensor>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource<IReadOnlyList<WireTensor>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

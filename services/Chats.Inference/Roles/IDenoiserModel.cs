@@ -18,18 +18,22 @@ public interface IDenoiserModel : IDisposable
     /// <summary>
     /// Evaluates every item of <paramref name="batch"/> in one forward pass (rows of all items concatenated, each
     /// sample with its own timestep, conditioning and time ids) and returns, per item, one prediction per index as
-    /// fp32 host tensors of the item's latent shape. Items must share the latent's [C, H, W] and the token count of
+    /// wire tensors of the item's latent shape in the item's <see cref="DenoiserBatchItem.PredictionDType"/> (fp32 ones
+    /// wrap fresh fp32 arrays, which <see cref="WireTensorCodec.AsHost"/> hands back uncopied). Items must share the latent's [C, H, W] and the token count of
     /// their conditionings (see <see cref="BatchKey"/>). Synchronous: call it on a thread that owns torch work
     /// (inference mode and dispose scopes are thread-local), as <see cref="Engine.DenoiserSessionEngine"/> does.
     /// </summary>
-    IReadOnlyList<IReadOnlyList<HostTensor>> Predict(IReadOnlyList<DenoiserBatchItem> batch);
+    IReadOnlyList<IReadOnlyList<WireTensor>> Predict(IReadOnlyList<DenoiserBatchItem> batch);
 
     /// <summary>What steps must share to run in one forward pass: latent [C, H, W] and the conditionings' token count.</summary>
-    (long Channels, long Height, long Width, long Tokens) BatchKey(HostTensor latent, DeviceConditionings conditionings);
+    (long Channels, long Height, long Width, long Tokens) BatchKey(WireTensor latent, DeviceConditionings conditionings);
 
     /// <summary>Checks that a session's conditionings fit this model; throws <see cref="RequestValidationException"/> naming the field.</summary>
     void ValidateConditionings(IReadOnlyList<PromptConditioning> conditionings, float[] timeIds, string field);
 
-    /// <summary>Checks that a step's latent fits this model; throws <see cref="RequestValidationException"/> naming the field.</summary>
-    void ValidateLatent(HostTensor latent, string field);
+    /// <summary>
+    /// Checks that a step's latent (already a well-formed wire tensor) fits this model and holds only finite values;
+    /// throws <see cref="RequestValidationException"/> naming the field.
+    /// </summary>
+    void ValidateLatent(WireTensor latent, string field);
 }

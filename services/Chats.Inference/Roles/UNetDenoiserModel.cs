@@ -94,7 +94,7 @@ public sealed class UNetDenoiserModel : IDenoiserModel
     }
 
     /// <inheritdoc />
-    public void ValidateLatent(HostTensor latent, string field)
+    public void ValidateLatent(WireTensor latent, string field)
     {
         ArgumentNullException.ThrowIfNull(latent);
         var s = latent.Shape;
@@ -103,7 +103,7 @@ public sealed class UNetDenoiserModel : IDenoiserModel
             throw new RequestValidationException(field, $"shape [{string.Join(", ", s)}] must be [batch ≤ 64, {Description.LatentChannels}, height ≤ 1024, width ≤ 1024]");
         }
 
-        if (latent.Data.Any(v => !float.IsFinite(v)))
+        if (!WireTensorCodec.AllFinite(latent))
         {
             throw new RequestValidationException(field, "contains NaN or infinite values");
         }
@@ -128,15 +128,18 @@ public sealed class UNetDenoiserModel : IDenoiserModel
     /// <summary>A host tensor (latent, hidden states, pooled embedding) on the UNet's device, in its dtype.</summary>
     internal Tensor ToModel(HostTensor host) => Placement.ToModel(host);
 
-    /// <summary>A model output as an fp32 host tensor, whatever the UNet's device and dtype.</summary>
-    internal static HostTensor ToHost(Tensor tensor) => TorchTensorCodec.ToHost(tensor);
+    /// <summary>
+    /// A received latent on the UNet's device, in its dtype: the wire bytes copied once into a tensor of the model's
+    /// dtype (converted on the way when the wire dtype differs), then moved to the device.
+    /// </summary>
+    internal Tensor ToModel(WireTensor wire) => Placement.ToModel(TorchTensorCodec.FromWire(wire, Placement.DType, "step.latent"));
 
-    /// <summary>One step of one session (a batch of one item).</summary>
+    /// <summary>One step of one session (a batch of one item), fp32 in and out.</summary>
     public IReadOnlyList<HostTensor> Predict(HostTensor latent, float timestep, DeviceConditionings conditionings, IReadOnlyList<int> indices)
-        => Predict([new DenoiserBatchItem(latent, timestep, conditionings, indices)])[0];
+        => [.. Predict([new DenoiserBatchItem(WireTensorCodec.Wrap(latent), timestep, conditionings, indices)])[0].Select(p => WireTensorCodec.AsHost(p))];
 
     /// <inheritdoc />
-    public IReadOnlyList<IReadOnlyList<HostTensor>> Predict(IReadOnlyList<DenoiserBatchItem> batch)
+    public IReadOnlyList<IReadOnlyList<WireTensor>> Predict(IReadOnlyList<DenoiserBatchItem> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Count == 0)
@@ -176,15 +179,16 @@ public sealed class UNetDenoiserModel : IDenoiserModel
         var t = batch.Count == 1 ? torch.tensor(batch[0].Timestep) : torch.tensor(timesteps.ToArray());
         var output = _unet.forward(input, t, context, textEmbeds, timeIds);
 
-        var results = new List<IReadOnlyList<HostTensor>>(batch.Count);
+        var results = new List<IReadOnlyList<WireTensor>>(batch.Count);
         long row = 0;
         foreach (var item in batch)
         {
             long b = item.Latent.Shape[0];
-            var predictions = new List<HostTensor>(item.Indices.Count);
+            var predictions = new List<WireTensor>(item.Indices.Count);
             for (int j = 0; j < item.Indices.Count; j++)
             {
-                predictions.Add(ToHost(output.narrow(0, row, b)));
+                // Converted to the wire dtype by torch, then copied once into the bytes the response wraps.
+                predictions.Add(TorchTensorCodec.ToWire(output.narrow(0, row, b), item.PredictionDType));
                 row += b;
             }
 
@@ -195,7 +199,7 @@ public sealed class UNetDenoiserModel : IDenoiserModel
     }
 
     /// <inheritdoc />
-    public (long Channels, long Height, long Width, long Tokens) BatchKey(HostTensor latent, DeviceConditionings conditionings)
+    public (long Channels, long Height, long Width, long Tokens) BatchKey(WireTensor latent, DeviceConditionings conditionings)
     {
         ArgumentNullException.ThrowIfNull(latent);
         ArgumentNullException.ThrowIfNull(conditionings);

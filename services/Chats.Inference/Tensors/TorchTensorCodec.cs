@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 using Chats.Core.Tensors;
@@ -8,16 +9,25 @@ namespace Chats.Inference.Tensors;
 public static class TorchTensorCodec
 {
     /// <summary>
-    /// Copies <paramref name="tensor"/> (any layout, any device) into wire bytes of <paramref name="dtype"/>.
-    /// Non-contiguous views are made contiguous first, so the bytes are always row-major.
+    /// Copies <paramref name="tensor"/> (any layout, any device) into wire bytes of <paramref name="dtype"/>, converted on
+    /// the torch side and then copied once. Non-contiguous views are made contiguous first, so the bytes are always
+    /// row-major. fp32 lands in an fp32 array that the wire tensor wraps, so <see cref="WireTensorCodec.AsHost"/> hands
+    /// that array back without another copy.
     /// </summary>
     public static WireTensor ToWire(Tensor tensor, WireDType dtype = WireDType.Float32)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         using var scope = NewDisposeScope();
         var converted = tensor.detach().to(ScalarTypeOf(dtype)).cpu().contiguous();
-        byte[] bytes = converted.bytes.ToArray();
-        return new WireTensor(dtype, tensor.shape.ToArray(), bytes);
+        long[] shape = tensor.shape.ToArray();
+        if (dtype == WireDType.Float32 && BitConverter.IsLittleEndian)
+        {
+            var values = new float[converted.numel()];
+            MemoryMarshal.Cast<byte, float>(converted.bytes).CopyTo(values);
+            return WireTensorCodec.Wrap(new HostTensor(values, shape));
+        }
+
+        return new WireTensor(dtype, shape, converted.bytes.ToArray());
     }
 
     /// <summary>Creates an fp32 (or <paramref name="computeType"/>) tensor from a validated wire tensor.</summary>

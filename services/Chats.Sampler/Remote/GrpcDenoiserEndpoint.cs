@@ -8,20 +8,25 @@ namespace Chats.Sampler.Remote;
 
 /// <summary>
 /// A denoiser service as an <see cref="IDenoiserEndpoint"/>: each session is one bidirectional stream, opened
-/// with the conditionings once, then one request and one response per step.
+/// with the conditionings once, then one request and one response per step. Latents travel in
+/// <paramref name="wireDType"/>, and the session asks for its predictions in it too.
 /// </summary>
-internal sealed class GrpcDenoiserEndpoint(Protos.V1.Denoiser.DenoiserClient client) : IDenoiserEndpoint
+/// <remarks>
+/// The conditionings stay fp32 whatever <paramref name="wireDType"/> is: they cross once per session (a small share of
+/// a generation's bytes), and keeping them exact leaves the per-step rounding as the only effect of a 16-bit wire.
+/// </remarks>
+internal sealed class GrpcDenoiserEndpoint(Protos.V1.Denoiser.DenoiserClient client, WireDType wireDType) : IDenoiserEndpoint
 {
     public async Task<IDenoiserSession> OpenSessionAsync(DenoiserSessionSetup setup, CancellationToken cancellationToken)
     {
         var call = client.Denoise(cancellationToken: cancellationToken);
         try
         {
-            var open = new SessionOpen { SessionId = setup.SessionId, Dtype = DType.Float32, FirstStepIndex = setup.FirstStepIndex };
+            var open = new SessionOpen { SessionId = setup.SessionId, Dtype = wireDType.ToProto(), FirstStepIndex = setup.FirstStepIndex };
             open.Conditionings.AddRange(setup.Conditionings.Select(c => c.ToProto()));
             open.TimeIds.AddRange(setup.TimeIds);
             await call.RequestStream.WriteAsync(new DenoiseRequest { Open = open }, cancellationToken);
-            return new Session(call, setup.SessionId);
+            return new Session(call, setup.SessionId, wireDType);
         }
         catch
         {
@@ -30,7 +35,7 @@ internal sealed class GrpcDenoiserEndpoint(Protos.V1.Denoiser.DenoiserClient cli
         }
     }
 
-    private sealed class Session(AsyncDuplexStreamingCall<DenoiseRequest, DenoiseResponse> call, string sessionId) : IDenoiserSession
+    private sealed class Session(AsyncDuplexStreamingCall<DenoiseRequest, DenoiseResponse> call, string sessionId, WireDType wireDType) : IDenoiserSession
     {
         // The pipeline awaits each step before the next, but a lock keeps the stream's single-writer rule
         // explicit should a caller ever overlap steps.
@@ -42,7 +47,10 @@ internal sealed class GrpcDenoiserEndpoint(Protos.V1.Denoiser.DenoiserClient cli
             await _gate.WaitAsync(cancellationToken);
             try
             {
-                var step = new StepRequest { SessionId = sessionId, StepIndex = stepIndex, Timestep = timestep, Latent = latent.ToProto() };
+                // fp32 wraps the latent's array instead of copying it: the run hands every participant a fresh model
+                // input that nothing writes to while the step is in flight, and the write below serialises it.
+                var wire = WireTensorCodec.WrapOrEncode(latent, wireDType);
+                var step = new StepRequest { SessionId = sessionId, StepIndex = stepIndex, Timestep = timestep, Latent = wire.ToProto() };
                 step.ConditioningIndices.AddRange(conditioningIndices);
                 await call.RequestStream.WriteAsync(new DenoiseRequest { Step = step }, cancellationToken);
                 if (!await call.ResponseStream.MoveNext(cancellationToken))

@@ -25,20 +25,20 @@ internal sealed class CountingDenoiserModel(IDenoiserModel inner) : IDenoiserMod
 
     public int Forwards => Volatile.Read(ref _forwards);
 
-    public IReadOnlyList<IReadOnlyList<HostTensor>> Predict(IReadOnlyList<DenoiserBatchItem> batch)
+    public IReadOnlyList<IReadOnlyList<WireTensor>> Predict(IReadOnlyList<DenoiserBatchItem> batch)
     {
         Interlocked.Add(ref _predictions, batch.Count);
         Interlocked.Increment(ref _forwards);
         return inner.Predict(batch);
     }
 
-    public (long Channels, long Height, long Width, long Tokens) BatchKey(HostTensor latent, DeviceConditionings conditionings)
+    public (long Channels, long Height, long Width, long Tokens) BatchKey(WireTensor latent, DeviceConditionings conditionings)
         => inner.BatchKey(latent, conditionings);
 
     public void ValidateConditionings(IReadOnlyList<PromptConditioning> conditionings, float[] timeIds, string field)
         => inner.ValidateConditionings(conditionings, timeIds, field);
 
-    public void ValidateLatent(HostTensor latent, string field) => inner.ValidateLatent(latent, field);
+    public void ValidateLatent(WireTensor latent, string field) => inner.ValidateLatent(latent, field);
 
     // The wrapped model belongs to the test.
     public void Dispose()

@@ -1,0 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+using Chats.Core.Tensors;
+
+namespace Chats.Sampler;
+
+/// <summary>
+/// Validates an options property holding a wire dtype name, so that a bad value fails start-up with one line naming
+/// the configuration key and the value (as <c>Denoiser:DType</c> does for the compute dtype).
+/// </summary>
+/// <param name="section">The configuration section of the options, to name the key.</param>
+[AttributeUsage(AttributeTargets.Property)]
+internal sealed class WireDTypeAttribute(string section) : ValidationAttribute
+{
+    public string Section { get; } = section;
+
+    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
+    {
+        ArgumentNullException.ThrowIfNull(validationContext);
+        return WireDTypeNames.Problem(value as string) is { } problem
+            ? new ValidationResult($"{Section}:{validationContext.MemberName}: {problem}", [validationContext.MemberName ?? string.Empty])
+            : ValidationResult.Success;
+    }
+}
