@@ -35,19 +35,29 @@ internal static class DefaultModel
         return new ModelSelection(TinyRandom(root), requestedStandard);
     }
 
+    /// <summary>
+    /// The compute-bound benchmark pipeline: SD1.5's UNet block layout at reduced width with random weights
+    /// (<see cref="TinyPipelinePreset.Sd15Shaped"/>), written under .chats/models once.
+    /// </summary>
+    public static string ComputeBound()
+        => Ensure(FindRepositoryRoot() ?? Directory.GetCurrentDirectory(), "sd15-shaped-random", new TinyPipelineOptions { Preset = TinyPipelinePreset.Sd15Shaped }, "the SD1.5-shaped random-weight pipeline");
+
     private static string TinyRandom(string root)
+        => Ensure(root, "tiny-random", new TinyPipelineOptions(), "the tiny random-weight CHATS pipeline (the shipped models are missing)");
+
+    private static string Ensure(string root, string name, TinyPipelineOptions options, string what)
     {
-        string path = Path.Combine(root, ".chats", "models", "tiny-random");
+        string path = Path.Combine(root, ".chats", "models", name);
         if (!File.Exists(Path.Combine(path, "model_index.json")))
         {
-            Console.Error.WriteLine($"creating the tiny random-weight CHATS pipeline at {path} (the shipped models are missing)");
+            Console.Error.WriteLine($"creating {what} at {path}");
             string staging = path + ".partial";
             if (Directory.Exists(staging))
             {
                 Directory.Delete(staging, recursive: true);
             }
 
-            TinyPipelineBuilder.Create(staging);
+            TinyPipelineBuilder.Create(staging, options);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             Directory.Move(staging, path);
         }

@@ -87,6 +87,33 @@ public sealed class ObservabilityTests(ChatsSystemFixture fixture)
         Assert.Contains("chats_sampler_inflight_generations", sampler, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SamplerPhaseMetrics_TimeEveryDenoiserCallAndPhase_AsDocumented()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var http = new HttpClient();
+        var metricsUri = new Uri(fixture.System.Services["sampler"].Http, "metrics");
+        string before = await http.GetStringAsync(metricsUri, ct);
+        using var client = fixture.GatewayClient();
+
+        // CHATS calls θ+ and θ− once per step: 4 steps = 4 calls each, 4 guidance steps, one encode and one decode.
+        await client.GenerateAsync(Requests.Small("a green triangle", Protos.V1.GuidanceMode.Chats, steps: 4), cancellationToken: ct);
+        string after = await http.GetStringAsync(metricsUri, ct);
+
+        double Delta(string name) => Value(after, name) - Value(before, name);
+        foreach (string role in new[] { "preferred", "dispreferred" })
+        {
+            string labels = $"{{role=\"{role}\"}}";
+            Assert.True(Delta("chats_sampler_denoiser_call_duration_seconds_count" + labels) >= 4, role);
+            Assert.True(Delta("chats_sampler_denoiser_call_duration_seconds_sum" + labels) > 0, role);
+        }
+
+        Assert.True(Delta("chats_sampler_phase_duration_seconds_count{phase=\"guidance\"}") >= 4);
+        Assert.True(Delta("chats_sampler_phase_duration_seconds_count{phase=\"encode\"}") >= 1);
+        Assert.True(Delta("chats_sampler_phase_duration_seconds_count{phase=\"decode\"}") >= 1);
+        Assert.True(Delta("chats_sampler_phase_duration_seconds_sum{phase=\"decode\"}") > 0);
+    }
+
     /// <summary>The value of one exposition line (0 when the series has not been written yet).</summary>
     private static double Value(string exposition, string series)
     {

@@ -19,17 +19,35 @@ internal static class BenchCommands
         var perClient = new Option<int>("--per-client") { Description = "Generations each concurrent client sends per run.", DefaultValueFactory = _ => 2 };
         var repeats = new Option<int>("--repeats") { Description = "Runs per point; the median throughput is printed.", DefaultValueFactory = _ => 3 };
         var steps = CommonOptions.SamplingSteps();
-        var markdown = new Option<FileInfo?>("--markdown") { Description = "Also write the table as Markdown to this file (e.g. docs/benchmarks.md)." };
-        var command = new Command("serve", "Throughput and latency through the gateway at rising concurrency, step batching on vs off, CHATS and CFG; and the services' overhead over in-process at concurrency 1.")
+        var markdown = new Option<FileInfo?>("--markdown") { Description = "Also write the report as Markdown to this file (e.g. docs/benchmarks.md)." };
+        var plot = new Option<FileInfo?>("--plot") { Description = "Also write the throughput-vs-concurrency plot as a PNG to this file (e.g. docs/benchmarks-throughput.png)." };
+        var maxBatch = new Option<int>("--max-batch") { Description = "Denoiser:MaxBatch of every denoiser in the sweep.", DefaultValueFactory = _ => new Inference.Engine.DenoiserEngineOptions().MaxBatch };
+        var queueDelay = new Option<int>("--max-queue-delay") { Description = "Denoiser:MaxQueueDelay (µs) of every denoiser in the sweep.", DefaultValueFactory = _ => new Denoiser.DenoiserOptions().MaxQueueDelay };
+        var threads = new Option<int?>("--denoiser-threads") { Description = "Denoiser:Threads of every denoiser in the sweep; unset keeps the local system's rule." };
+        var computeModel = new Option<string?>("--compute-model") { Description = "Pipeline for the compute-bound workload; default: the SD1.5-shaped random-weight pipeline, created under .chats/models." };
+        var computeConcurrency = new Option<string>("--compute-concurrency") { Description = "Comma-separated concurrent generation counts for the compute-bound workload.", DefaultValueFactory = _ => "1,2,4,8" };
+        var computeSteps = new Option<int>("--compute-steps") { Description = "Denoising steps per generation of the compute-bound workload.", DefaultValueFactory = _ => 10 };
+        var sections = new Option<string>("--sections") { Description = $"Comma-separated parts to run: {string.Join(", ", ServeBenchmark.AllSections)}.", DefaultValueFactory = _ => string.Join(',', ServeBenchmark.AllSections) };
+        var command = new Command("serve", "Throughput and latency through the gateway at rising concurrency, step batching on vs off, CHATS and CFG, on the lab models and a compute-bound SD1.5-shaped pipeline; the per-step breakdown; the thread rule and MaxBatch measured; the services' overhead over in-process at concurrency 1; reproducibility under load.")
         {
-            model, standard, concurrency, perClient, repeats, steps, markdown,
+            model, standard, concurrency, perClient, repeats, steps, markdown, plot, maxBatch, queueDelay, threads, computeModel, computeConcurrency, computeSteps, sections,
         };
         command.SetAction(async (result, ct) =>
         {
+            var chosen = CommandLineValues.Split(result.GetValue(sections)!).ToHashSet(StringComparer.Ordinal);
+            var unknown = chosen.Except(ServeBenchmark.AllSections).ToList();
+            if (unknown.Count > 0)
+            {
+                Console.Error.WriteLine($"--sections: unknown {string.Join(", ", unknown)}; use {string.Join(", ", ServeBenchmark.AllSections)}");
+                return 2;
+            }
+
             var models = DefaultModel.Select(result.GetValue(model), result.GetValue(standard));
             var settings = new ServeBenchmark.Settings(
                 models.Model, models.StandardModel, CommandLineValues.ParseList<int>(result.GetValue(concurrency)!),
-                result.GetValue(perClient), result.GetValue(repeats), result.GetValue(steps), result.GetValue(markdown));
+                result.GetValue(perClient), result.GetValue(repeats), result.GetValue(steps), result.GetValue(markdown), result.GetValue(plot),
+                result.GetValue(maxBatch), result.GetValue(threads), result.GetValue(queueDelay), result.GetValue(computeModel),
+                CommandLineValues.ParseList<int>(result.GetValue(computeConcurrency)!), result.GetValue(computeSteps), chosen);
             return await ServeBenchmark.RunAsync(settings, ct);
         });
         return command;

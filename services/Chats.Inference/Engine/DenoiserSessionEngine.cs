@@ -456,10 +456,24 @@ public sealed class DenoiserSessionEngine : IDisposable
         return batch;
     }
 
+    /// <summary>
+    /// Open sessions with no step waiting: the only ones a fuller batch could come from. When every open session
+    /// already has its step queued (one generation alone, or all of them in phase) waiting cannot fill the batch,
+    /// so the delay costs nothing there; sessions out of phase wait for each other once and then stay together.
+    /// </summary>
+    private int SessionsWithoutQueuedStep()
+    {
+        int queued = _backlog.Select(p => p.Session).Distinct().Count();
+        lock (_sessions)
+        {
+            return _sessions.Count - queued;
+        }
+    }
+
     private void WaitForMore(TimeSpan delay)
     {
         long until = Stopwatch.GetTimestamp() + (long)(delay.TotalSeconds * Stopwatch.Frequency);
-        while (Rows(_backlog) < _options.MaxBatch)
+        while (Rows(_backlog) < _options.MaxBatch && SessionsWithoutQueuedStep() > 0)
         {
             var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), until);
             if (left <= TimeSpan.Zero)

@@ -31,5 +31,11 @@ public static class TorchThreads
     }
 
     /// <summary>Sets the calling thread's intra-op count to <see cref="Resolve"/>(<paramref name="configured"/>).</summary>
-    internal static void ApplyToCurrentThread(int configured) => torch.set_num_threads(Resolve(configured));
+    internal static void ApplyToCurrentThread(int configured)
+    {
+        // libtorch initialises a thread's count lazily, at its first parallel call, from the process-wide value that
+        // the last set_num_threads anywhere left: initialise first, then set, or another role's setting would win.
+        _ = torch.get_num_threads();
+        torch.set_num_threads(Resolve(configured));
+    }
 }
