@@ -118,9 +118,10 @@ public static class TinyPipelineBuilder
     public static int DefaultSampleSize(TinyPipelinePreset preset) => preset switch
     {
         TinyPipelinePreset.Tiny => 16,
-        // Measured on the 2-core dev machine: one batch-1 fp32 forward at 16 takes ~100 ms with libtorch's 2 threads
-        // (24 takes ~180 ms). Compute, not per-call overhead, then dominates a step.
-        TinyPipelinePreset.Sd15Shaped => 16,
+        // Measured on the 2-core dev machine, libtorch's 2 threads, one batch-1 fp32 forward: ~110 ms at 24 (16: ~60 ms,
+        // 20: ~90 ms, whose odd lower levels also need explicit upsample sizes). Compute, not per-call overhead, then
+        // dominates a step.
+        TinyPipelinePreset.Sd15Shaped => 24,
         _ => throw new ArgumentOutOfRangeException(nameof(preset), preset, "unknown preset"),
     };
 

@@ -8,7 +8,7 @@ public enum TinyPipelinePreset
 
     /// <summary>
     /// SD 1.5's UNet block layout (three cross-attention down blocks and a plain one, the mirror going up, two resnets per
-    /// block, eight heads) at a fifth of its widths and a 16×16 latent, where one forward costs about 100 ms on 2 CPU cores: a
+    /// block, eight heads) at a fifth of its widths and a 24×24 latent (96×96 images), where one forward costs about 100 ms on 2 CPU cores: a
     /// compute-bound denoiser for serving benchmarks, where the tiny one measures overhead rather than compute.
     /// </summary>
     Sd15Shaped,
