@@ -35,10 +35,12 @@ internal static class ServeBenchmark
         int ComputeSteps,
         IReadOnlySet<string> Sections);
 
-    private static readonly int[] s_threadsConcurrency = [1, 16];
-
     /// <summary>Section names for <c>--sections</c>.</summary>
-    public static readonly IReadOnlyList<string> AllSections = ["sweep", "threads", "max-batch", "overhead", "reproducibility", "compute"];
+    public static readonly IReadOnlyList<string> AllSections = ["sweep", "queue-delay", "threads", "max-batch", "overhead", "reproducibility", "compute"];
+
+    private static readonly int[] s_threadsConcurrency = [1, 16];
+    private static readonly int[] s_queueDelayConcurrency = [2, 4, 16];
+    private static readonly int[] s_maxBatches = [8, 16, 32, 64];
 
     public static async Task<int> RunAsync(Settings settings, CancellationToken ct)
     {
@@ -52,29 +54,26 @@ internal static class ServeBenchmark
 
         if (settings.Sections.Contains("sweep"))
         {
-            foreach (bool batching in new[] { true, false })
-            {
-                report.Sweep.AddRange(await SweepAsync(lab, knobs with { Batching = batching }, ct));
-            }
+            report.Sweep.AddRange(await SweepAsync(lab, [knobs, knobs with { Batching = false }], ct));
+        }
+
+        if (settings.Sections.Contains("queue-delay"))
+        {
+            var workload = lab with { Concurrency = [.. s_queueDelayConcurrency.Where(c => c <= settings.Concurrency.Max())] };
+            report.QueueDelay.AddRange(await SweepAsync(workload, [knobs with { MaxQueueDelayMicroseconds = 0 }, knobs], ct));
         }
 
         if (settings.Sections.Contains("threads"))
         {
             // Every denoiser as wide as the machine, against the local system's rule (θ± half the cores each).
             var workload = lab with { Concurrency = [.. s_threadsConcurrency.Where(c => c <= settings.Concurrency.Max())] };
-            foreach (int? threads in new int?[] { Environment.ProcessorCount, null })
-            {
-                report.Threads.AddRange(await SweepAsync(workload, knobs with { DenoiserThreads = threads }, ct));
-            }
+            report.Threads.AddRange(await SweepAsync(workload, [knobs with { DenoiserThreads = Environment.ProcessorCount }, knobs with { DenoiserThreads = null }], ct));
         }
 
         if (settings.Sections.Contains("max-batch"))
         {
-            int c = settings.Concurrency.Max();
-            foreach (int maxBatch in new[] { 8, 16, 32, 64 })
-            {
-                report.MaxBatch.AddRange(await SweepAsync(lab with { Concurrency = [c] }, knobs with { MaxBatch = maxBatch }, ct));
-            }
+            var workload = lab with { Concurrency = [settings.Concurrency.Max()], Repeats = 1 };
+            report.MaxBatch.AddRange(await SweepAsync(workload, [.. s_maxBatches.Select(b => knobs with { MaxBatch = b })], ct));
         }
 
         if (settings.Sections.Contains("overhead"))
@@ -98,10 +97,7 @@ internal static class ServeBenchmark
             report.ComputeModel = model;
             var compute = new ServeWorkload("compute", model, null, settings.ComputeSteps, 1, 1, settings.ComputeConcurrency);
             await WarmUpProcessAsync(compute with { Concurrency = [1] }, knobs, ct);
-            foreach (bool batching in new[] { true, false })
-            {
-                report.Compute.AddRange(await SweepAsync(compute, knobs with { Batching = batching }, ct));
-            }
+            report.Compute.AddRange(await SweepAsync(compute, [knobs, knobs with { Batching = false }], ct));
         }
 
         string markdown = report.Render();
@@ -137,39 +133,44 @@ internal static class ServeBenchmark
         }
     }
 
-    /// <summary>CHATS then CFG, each on a fresh system, every concurrency of the workload, its repeats in a row.</summary>
-    private static async Task<List<ServePoint>> SweepAsync(ServeWorkload workload, ServeKnobs knobs, CancellationToken ct)
+    /// <summary>
+    /// Every variant of the knobs, CHATS and CFG, at every concurrency of the workload. Each repeat runs every variant
+    /// and mode once on a fresh system, in an order that reverses from one repeat to the next, so neither the order of
+    /// phases nor one system's luck decides a comparison: the median over repeats does.
+    /// </summary>
+    private static async Task<List<ServePoint>> SweepAsync(ServeWorkload workload, IReadOnlyList<ServeKnobs> variants, CancellationToken ct)
     {
-        var points = new List<ServePoint>();
-        foreach (var mode in new[] { GuidanceMode.Chats, GuidanceMode.Cfg })
+        var phases = variants.SelectMany(k => new[] { GuidanceMode.Chats, GuidanceMode.Cfg }.Select(m => (Knobs: k, Mode: m))).ToList();
+        var runs = new Dictionary<(ServeKnobs Knobs, GuidanceMode Mode, int Concurrency), List<(double Throughput, List<double> Latencies)>>();
+        var deltas = new Dictionary<(ServeKnobs Knobs, GuidanceMode Mode, int Concurrency), MetricsSnapshot>();
+        for (int r = 0; r < workload.Repeats; r++)
         {
-            // A fresh system per mode: what one phase leaves behind (allocator state after large batches, warm
-            // caches) must not shift the next phase's figures.
-            await using var system = await StartAsync(workload, knobs, ct);
-            using var client = Client(system);
-
-            // Warm-up: first-call costs (channels, allocator, libtorch kernels) stay out of the figures.
-            await client.GenerateAsync(Request(mode, workload.Steps, 0), cancellationToken: ct);
-            await MeasureAsync(client, mode, Math.Min(2, workload.Concurrency.Max()), 1, workload.Steps, ct);
-            foreach (int c in workload.Concurrency)
+            foreach (var (knobs, mode) in r % 2 == 0 ? phases : Enumerable.Reverse(phases))
             {
-                var runs = new List<(double Throughput, List<double> Latencies)>();
-                var before = await MetricsSnapshot.TakeAsync(ct);
-                for (int r = 0; r < workload.Repeats; r++)
-                {
-                    runs.Add(await MeasureAsync(client, mode, c, workload.PerClient, workload.Steps, ct));
-                }
+                // A fresh system per phase: what one phase leaves behind (allocator state after large batches, warm
+                // caches) must not shift the next phase's figures.
+                await using var system = await StartAsync(workload, knobs, ct);
+                using var client = Client(system);
 
-                var breakdown = StepBreakdown.From((await MetricsSnapshot.TakeAsync(ct)).Since(before));
-                var point = ServePoint.From(workload.Name, Name(mode), knobs, c, runs, breakdown);
-                points.Add(point);
-                Console.Error.WriteLine(
-                    $"{workload.Name,-7} {point.Mode,-5} batching {(knobs.Batching ? "on " : "off")} max-batch {knobs.MaxBatch,-3} delay {knobs.MaxQueueDelayMicroseconds} µs threads {knobs.DenoiserThreads?.ToString(CultureInfo.InvariantCulture) ?? "rule"} "
-                    + $"c={c,-3} {point.ImagesPerSecond,6:F2} img/s (spread {point.Spread:P0})  p50 {point.P50:F2} s  p95 {point.P95:F2} s");
+                // Warm-up: first-call costs (channels, allocator, libtorch kernels) stay out of the figures.
+                await client.GenerateAsync(Request(mode, workload.Steps, 0), cancellationToken: ct);
+                await MeasureAsync(client, mode, Math.Min(2, workload.Concurrency.Max()), 1, workload.Steps, ct);
+                foreach (int c in workload.Concurrency)
+                {
+                    var before = await MetricsSnapshot.TakeAsync(ct);
+                    var run = await MeasureAsync(client, mode, c, workload.PerClient, workload.Steps, ct);
+                    var delta = (await MetricsSnapshot.TakeAsync(ct)).Since(before);
+                    var key = (knobs, mode, c);
+                    (runs.TryGetValue(key, out var list) ? list : runs[key] = []).Add(run);
+                    deltas[key] = deltas.TryGetValue(key, out var sum) ? sum.Plus(delta) : delta;
+                    Console.Error.WriteLine(
+                        $"{workload.Name,-7} run {r + 1}/{workload.Repeats} {Name(mode),-5} batching {(knobs.Batching ? "on " : "off")} max-batch {knobs.MaxBatch,-3} delay {knobs.MaxQueueDelayMicroseconds} µs "
+                        + $"threads {knobs.DenoiserThreads?.ToString(CultureInfo.InvariantCulture) ?? "rule"} c={c,-3} {run.Throughput,6:F2} img/s");
+                }
             }
         }
 
-        return points;
+        return [.. runs.Select(e => ServePoint.From(workload.Name, Name(e.Key.Mode), e.Key.Knobs, e.Key.Concurrency, e.Value, StepBreakdown.From(deltas[e.Key])))];
     }
 
     private static Task<LocalChatsSystem> StartAsync(ServeWorkload workload, ServeKnobs knobs, CancellationToken ct)

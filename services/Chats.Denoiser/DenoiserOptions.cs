@@ -59,9 +59,12 @@ public sealed record DenoiserOptions
     /// <summary>Whether steps of different sessions share UNet forwards (false: one step per forward).</summary>
     public bool BatchAcrossSessions { get; init; } = true;
 
-    /// <summary>Microseconds the model thread waits for a fuller batch once a step is waiting; 0 takes what is there.</summary>
+    /// <summary>
+    /// Microseconds the model thread may wait for a fuller batch once a step is waiting, and only while an open session
+    /// has no step queued; 0 takes what is there.
+    /// </summary>
     [Range(0, 1_000_000)]
-    public int MaxQueueDelay { get; init; }
+    public int MaxQueueDelay { get; init; } = (int)(DenoiserEngineOptions.DefaultMaxQueueDelay.Ticks / (TimeSpan.TicksPerMillisecond / 1000));
 
     /// <summary>Steps that may wait at once; one more gets RESOURCE_EXHAUSTED at once.</summary>
     [Range(1, 100_000)]

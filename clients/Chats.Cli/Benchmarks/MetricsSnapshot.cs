@@ -42,6 +42,18 @@ internal sealed class MetricsSnapshot
     public MetricsSnapshot Since(MetricsSnapshot earlier)
         => new(_samples.ToDictionary(s => s.Key, s => s.Value - earlier._samples.GetValueOrDefault(s.Key), StringComparer.Ordinal));
 
+    /// <summary>Two intervals' samples added, series by series (the runs of one point measured on different systems).</summary>
+    public MetricsSnapshot Plus(MetricsSnapshot other)
+    {
+        var sum = new Dictionary<string, double>(_samples, StringComparer.Ordinal);
+        foreach (var (key, value) in other._samples)
+        {
+            sum[key] = sum.GetValueOrDefault(key) + value;
+        }
+
+        return new MetricsSnapshot(sum);
+    }
+
     /// <summary>The value of <paramref name="name"/> with exactly the label <paramref name="label"/>=<paramref name="value"/> (0 when absent).</summary>
     public double Get(string name, string label, string value)
         => _samples.GetValueOrDefault($"{name}{{{label}=\"{value}\"}}");

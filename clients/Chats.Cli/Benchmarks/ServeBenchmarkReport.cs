@@ -10,6 +10,8 @@ internal sealed class ServeBenchmarkReport(ServeBenchmark.Settings settings, Dat
 
     public List<ServePoint> Sweep { get; } = [];
 
+    public List<ServePoint> QueueDelay { get; } = [];
+
     public List<ServePoint> Threads { get; } = [];
 
     public List<ServePoint> MaxBatch { get; } = [];
@@ -29,7 +31,7 @@ internal sealed class ServeBenchmarkReport(ServeBenchmark.Settings settings, Dat
         md.AppendLine();
         md.AppendLine(s_inv, $"`{CommandLine()}`, {started:yyyy-MM-dd HH:mm} UTC, on {Machine()}.");
         md.AppendLine();
-        md.AppendLine(s_inv, $"The whole system runs in one process, each service on its own loopback port, and is driven through the gateway with 1 image per request. Lab models: `{Path.GetFileName(settings.Model.TrimEnd('/'))}`{(settings.StandardModel is null ? string.Empty : $" (CFG on `{Path.GetFileName(settings.StandardModel.TrimEnd('/'))}`)")}, {settings.Steps} steps, {settings.GenerationsPerClient} generations per concurrent client per run, {settings.Repeats} runs per point; throughput is the median of the runs, latency percentiles are over all their generations. Denoisers: MaxBatch {settings.MaxBatch}, MaxQueueDelay {settings.MaxQueueDelayMicroseconds} µs, {ThreadsText(settings.DenoiserThreads)}. Every role shares the same cores, so CHATS ÷ CFG is at equal total cores.");
+        md.AppendLine(s_inv, $"The whole system runs in one process, each service on its own loopback port, and is driven through the gateway with 1 image per request. Lab models: `{Path.GetFileName(settings.Model.TrimEnd('/'))}`{(settings.StandardModel is null ? string.Empty : $" (CFG on `{Path.GetFileName(settings.StandardModel.TrimEnd('/'))}`)")}, {settings.Steps} steps, {settings.GenerationsPerClient} generations per concurrent client per run, {settings.Repeats} runs per point, each run of every configuration on a fresh system and in an order that reverses from run to run; throughput is the median of the runs, latency percentiles are over all their generations. Denoisers: MaxBatch {settings.MaxBatch}, MaxQueueDelay {settings.MaxQueueDelayMicroseconds} µs, {ThreadsText(settings.DenoiserThreads)}. Every role shares the same cores, so CHATS ÷ CFG is at equal total cores.");
         if (Sweep.Count > 0)
         {
             RenderSweep(md, "Throughput and latency, lab models", Sweep);
@@ -39,6 +41,11 @@ internal sealed class ServeBenchmarkReport(ServeBenchmark.Settings settings, Dat
         if (Sweep.Count > 0 || Compute.Count > 0)
         {
             RenderBreakdown(md);
+        }
+
+        if (QueueDelay.Count > 0)
+        {
+            RenderQueueDelay(md);
         }
 
         if (Threads.Count > 0)
@@ -54,7 +61,9 @@ internal sealed class ServeBenchmarkReport(ServeBenchmark.Settings settings, Dat
         if (Compute.Count > 0)
         {
             md.AppendLine();
-            md.AppendLine(s_inv, $"Compute-bound workload: `{ComputeModel}` (SD1.5 block layout at reduced width, random weights; `./chats model create-tiny --preset sd15-shaped`), {(Compute[0].Breakdown.Roles.Count > 0 ? Compute[0].Breakdown.Roles[0].ForwardMs : double.NaN):F0} ms per batch-1 forward pass at concurrency 1, {settings.ComputeSteps} steps, 1 generation per client, 1 run per point.");
+            double Forward(string mode) => Compute.Where(p => p.Mode == mode && p.Knobs.Batching && p.Concurrency == Compute.Min(q => q.Concurrency))
+                .SelectMany(p => p.Breakdown.Roles).Select(r => r.ForwardMs).DefaultIfEmpty(double.NaN).First();
+            md.AppendLine(s_inv, $"Compute-bound workload: `{Path.GetFileName(ComputeModel?.TrimEnd('/'))}` (SD1.5's UNet block layout at a fifth of its widths, random weights: `./chats model create-tiny --preset sd15-shaped`), {settings.ComputeSteps} steps, 1 generation per client per run, 1 run per point. One generation alone: a CFG step's forward pass (2 rows, every core) takes {Forward("cfg"):F0} ms, a CHATS step's θ+ forward (1 row, half the cores by the thread rule) {Forward("chats"):F0} ms.");
             RenderSweep(md, "Throughput and latency, compute-bound", Compute);
         }
 
@@ -164,6 +173,24 @@ internal sealed class ServeBenchmarkReport(ServeBenchmark.Settings settings, Dat
         }
     }
 
+    private void RenderQueueDelay(StringBuilder md)
+    {
+        md.AppendLine();
+        md.AppendLine("## Denoiser:MaxQueueDelay");
+        md.AppendLine();
+        md.AppendLine("Batching on. The model thread waits up to the delay for a fuller batch, and only while an open session has no step queued (so a lone generation never waits). Without it, generations that start out of phase stay out of phase: each forward pass takes the one step that arrived while the previous one ran.");
+        md.AppendLine();
+        md.AppendLine("| MaxQueueDelay µs | concurrent | CHATS img/s | CHATS p50 s | CHATS steps / forward | CFG img/s | CFG p50 s | CFG steps / forward |");
+        md.AppendLine("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var group in QueueDelay.GroupBy(p => (p.Knobs.MaxQueueDelayMicroseconds, p.Concurrency)).OrderBy(g => g.Key.MaxQueueDelayMicroseconds).ThenBy(g => g.Key.Concurrency))
+        {
+            var chats = group.SingleOrDefault(p => p.Mode == "chats");
+            var cfg = group.SingleOrDefault(p => p.Mode == "cfg");
+            md.AppendLine(s_inv,
+                $"| {group.Key.MaxQueueDelayMicroseconds} | {group.Key.Concurrency} | {Ips(chats)} | {chats?.P50:F2} | {StepsPerForward(chats)} | {Ips(cfg)} | {cfg?.P50:F2} | {StepsPerForward(cfg)} |");
+        }
+    }
+
     private void RenderThreads(StringBuilder md)
     {
         md.AppendLine();
@@ -196,7 +223,7 @@ internal sealed class ServeBenchmarkReport(ServeBenchmark.Settings settings, Dat
             var chats = group.SingleOrDefault(p => p.Mode == "chats");
             var cfg = group.SingleOrDefault(p => p.Mode == "cfg");
             md.AppendLine(s_inv,
-                $"| {group.Key} | {Ips(chats)} | {chats?.P50:F2} | {chats?.Breakdown.Roles.Average(r => r.RowsPerForward):F1} | {Ips(cfg)} | {cfg?.P50:F2} | {cfg?.Breakdown.Roles.Average(r => r.RowsPerForward):F1} |");
+                $"| {group.Key} | {Ips(chats)} | {chats?.P50:F2} | {RowsPerForward(chats)} | {Ips(cfg)} | {cfg?.P50:F2} | {RowsPerForward(cfg)} |");
         }
     }
 
@@ -241,6 +268,12 @@ internal sealed class ServeBenchmarkReport(ServeBenchmark.Settings settings, Dat
 
     private static string ThreadsText(int? threads)
         => threads is { } n ? $"{n} libtorch thread(s) per denoiser" : "libtorch threads per role by the local system's rule (see the threads table)";
+
+    private static string StepsPerForward(ServePoint? p)
+        => p is null || p.Breakdown.Roles.Count == 0 ? "–" : p.Breakdown.Roles.Average(r => r.StepsPerForward).ToString("F1", s_inv);
+
+    private static string RowsPerForward(ServePoint? p)
+        => p is null || p.Breakdown.Roles.Count == 0 ? "–" : p.Breakdown.Roles.Average(r => r.RowsPerForward).ToString("F1", s_inv);
 
     private static string Label(string mode) => mode == "cfg" ? "CFG" : "CHATS";
 

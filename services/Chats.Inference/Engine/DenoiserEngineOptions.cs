@@ -6,6 +6,9 @@ public sealed record DenoiserEngineOptions
     /// <summary>The default idle timeout: a generation's steps are milliseconds to seconds apart.</summary>
     public static readonly TimeSpan DefaultSessionIdleTimeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>The default <see cref="MaxQueueDelay"/>, 3 ms (chosen with <c>chats bench serve</c>).</summary>
+    public static readonly TimeSpan DefaultMaxQueueDelay = TimeSpan.FromMilliseconds(3);
+
     /// <summary>A display name for messages and the worker thread (e.g. the component, <c>unet_win</c>).</summary>
     public string Name { get; init; } = "denoiser";
 
@@ -19,7 +22,7 @@ public sealed record DenoiserEngineOptions
     /// Rows (latents × conditionings evaluated) one forward pass may take, summed over the steps batched into it.
     /// 1 turns cross-session batching off; a single step may never need more (INVALID_ARGUMENT).
     /// </summary>
-    public int MaxBatch { get; init; } = 16;
+    public int MaxBatch { get; init; } = 32;
 
     /// <summary>
     /// Whether steps of different sessions share forward passes. Off, every forward pass runs one step (its own
@@ -27,8 +30,12 @@ public sealed record DenoiserEngineOptions
     /// </summary>
     public bool BatchAcrossSessions { get; init; } = true;
 
-    /// <summary>How long the model thread waits for a fuller batch once one step is waiting; zero takes what is there.</summary>
-    public TimeSpan MaxQueueDelay { get; init; } = TimeSpan.Zero;
+    /// <summary>
+    /// How long the model thread may wait for a fuller batch once one step is waiting; zero takes what is there. It
+    /// waits only while an open session has no step queued, so a lone generation (or sessions already in phase) never
+    /// waits; the default is about one step's round trip to the sampler here, enough for out-of-phase sessions to meet.
+    /// </summary>
+    public TimeSpan MaxQueueDelay { get; init; } = DefaultMaxQueueDelay;
 
     /// <summary>Steps that may wait at once; one more is refused at once (RESOURCE_EXHAUSTED).</summary>
     public int MaxQueuedSteps { get; init; } = 256;

@@ -63,6 +63,41 @@ public sealed class StepBatchingTests : IDisposable
     }
 
     [Fact]
+    public async Task QueueDelay_IsNotWaited_WhenEveryOpenSessionHasItsStepQueued()
+    {
+        // One generation alone: no other session could fill the batch, so a long MaxQueueDelay must not delay it.
+        var counting = new CountingDenoiserModel(_unet);
+        using var engine = new DenoiserSessionEngine(counting, new DenoiserEngineOptions { MaxBatch = 8, MaxQueueDelay = TimeSpan.FromSeconds(20) });
+        var alone = engine.Open(Setup("alone", 2, seed: 1));
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        for (int i = 0; i < 3; i++)
+        {
+            await engine.StepAsync(alone, new DenoiserStep(i, 900f - (100 * i), Latent(1, 20 + i), [0, 1]), Ct).WaitAsync(s_timeout, Ct);
+        }
+
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), $"3 steps of a lone session took {started.Elapsed.TotalSeconds:F1} s with a 20 s queue delay");
+        Assert.Equal(3, counting.Forwards);
+    }
+
+    [Fact]
+    public async Task QueueDelay_WaitsForAnOpenSessionWithoutAQueuedStep_ThenRunsBothInOneForward()
+    {
+        var counting = new CountingDenoiserModel(_unet);
+        using var engine = new DenoiserSessionEngine(counting, new DenoiserEngineOptions { MaxBatch = 8, MaxQueueDelay = s_gather });
+        var first = engine.Open(Setup("first", 1, seed: 1));
+        var late = engine.Open(Setup("late", 1, seed: 2));
+
+        var early = engine.StepAsync(first, new DenoiserStep(0, 981f, Latent(1, 30), [0]), Ct);
+        await Task.Delay(200, Ct);
+        Assert.False(early.IsCompleted, "the step ran without waiting for the open session that had no step queued");
+        var second = engine.StepAsync(late, new DenoiserStep(0, 981f, Latent(1, 31), [0]), Ct);
+        await Task.WhenAll(early, second).WaitAsync(s_timeout, Ct);
+
+        Assert.Equal(1, counting.Forwards);
+    }
+
+    [Fact]
     public async Task ForwardPasses_TakeAtMostMaxBatchRows_AndIncompatibleShapesRunApart()
     {
         var counting = new CountingDenoiserModel(_unet);
