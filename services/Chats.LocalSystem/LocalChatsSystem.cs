@@ -29,14 +29,6 @@ public sealed class LocalChatsSystem : IAsyncDisposable
 
     private readonly Dictionary<string, (Uri Grpc, Uri Http, WebApplication App)> _services = [];
 
-    /// <summary>
-    /// The thread rule for roles sharing one machine: a CHATS step keeps θ+ and θ− computing at the same time, so each
-    /// gets half the cores (two full-width libtorch teams on the same cores slow both); the standard denoiser computes
-    /// alone in a CFG step and keeps every core.
-    /// </summary>
-    public static int DenoiserThreads(DenoiserRole role)
-        => role == DenoiserRole.Standard ? Inference.Engine.TorchThreads.Resolve(0) : Inference.Engine.TorchThreads.Share(2);
-
     /// <summary>Starts every service; the roles the model folder lacks (e.g. no <c>unet</c>) are skipped.</summary>
     public static async Task<LocalChatsSystem> StartAsync(LocalSystemOptions options, CancellationToken cancellationToken = default)
     {
@@ -70,7 +62,7 @@ public sealed class LocalChatsSystem : IAsyncDisposable
                         ["Denoiser:Component"] = component,
                         ["Denoiser:Device"] = options.Device,
                         ["Denoiser:DType"] = options.DType,
-                        ["Denoiser:Threads"] = DenoiserThreads(denoiserRole).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        ["Denoiser:Threads"] = Inference.Engine.TorchThreads.ForDenoiser(denoiserRole).ToString(System.Globalization.CultureInfo.InvariantCulture),
                     }, cancellationToken)
                     : null;
             }

@@ -196,7 +196,7 @@ internal sealed class ServeBenchmarkReport(ServeBenchmark.Settings settings, Dat
         md.AppendLine();
         md.AppendLine("## libtorch threads per denoiser");
         md.AppendLine();
-        md.AppendLine(s_inv, $"Batching on, {Environment.ProcessorCount} cores. Every denoiser as wide as the machine (`Denoiser:Threads={Environment.ProcessorCount}` on each), against the local system's rule: θ+ and θ− compute together in a CHATS step and get {LocalSystem.LocalChatsSystem.DenoiserThreads(Core.Sampling.DenoiserRole.Preferred)} thread(s) each, the standard denoiser computes alone in a CFG step and keeps {LocalSystem.LocalChatsSystem.DenoiserThreads(Core.Sampling.DenoiserRole.Standard)}.");
+        md.AppendLine(s_inv, $"Batching on, {Environment.ProcessorCount} cores. Every denoiser as wide as the machine (`Denoiser:Threads={Environment.ProcessorCount}` on each), against the local system's rule: θ+ and θ− compute together in a CHATS step and get {Inference.Engine.TorchThreads.ForDenoiser(Core.Sampling.DenoiserRole.Preferred)} thread(s) each, the standard denoiser computes alone in a CFG step and keeps {Inference.Engine.TorchThreads.ForDenoiser(Core.Sampling.DenoiserRole.Standard)}.");
         md.AppendLine();
         md.AppendLine("| denoiser threads | concurrent | CHATS img/s | CHATS p50 s | CFG img/s | CFG p50 s |");
         md.AppendLine("|---|---:|---:|---:|---:|---:|");

@@ -1,3 +1,4 @@
+using Chats.Core.Sampling;
 using TorchSharp;
 
 namespace Chats.Inference.Engine;
@@ -29,6 +30,14 @@ public static class TorchThreads
         ArgumentOutOfRangeException.ThrowIfLessThan(busyRoles, 1);
         return Math.Max(1, (cores ?? Environment.ProcessorCount) / busyRoles);
     }
+
+    /// <summary>
+    /// The rule for the denoisers of one machine (one process or several): a CHATS step keeps θ+ and θ− computing at the
+    /// same time, so each gets half the cores (two full-width libtorch teams on the same cores slow both); the standard
+    /// denoiser computes alone in a CFG step and keeps every core.
+    /// </summary>
+    public static int ForDenoiser(DenoiserRole role, int? cores = null)
+        => role == DenoiserRole.Standard ? cores ?? Resolve(0) : Share(2, cores);
 
     /// <summary>Sets the calling thread's intra-op count to <see cref="Resolve"/>(<paramref name="configured"/>).</summary>
     internal static void ApplyToCurrentThread(int configured)

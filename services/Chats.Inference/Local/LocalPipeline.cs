@@ -2,6 +2,7 @@ using Chats.Core.Guidance;
 using Chats.Core.Loading;
 using Chats.Core.Sampling;
 using Chats.Core.Schedulers;
+using Chats.Inference.Engine;
 using Chats.Inference.Roles;
 using Chats.Inference.Tensors;
 
@@ -76,19 +77,20 @@ public sealed class LocalPipeline : IDisposable
             }
 
             var any = preferred ?? standard ?? throw new InvalidDataException($"{folder.Root}: the pipeline has no unet, unet_win or unet_lose");
-            LocalDenoiserEndpoint? Endpoint(UNetDenoiserModel? model)
+            // θ+ and θ− compute at the same time in this process: the machine's thread rule splits the cores between them.
+            LocalDenoiserEndpoint? Endpoint(UNetDenoiserModel? model, DenoiserRole role)
             {
                 if (model is null)
                 {
                     return null;
                 }
 
-                var endpoint = new LocalDenoiserEndpoint(model);
+                var endpoint = new LocalDenoiserEndpoint(model, new DenoiserEngineOptions { Name = model.Description.Component, Threads = TorchThreads.ForDenoiser(role) });
                 owned.Add(endpoint);
                 return endpoint;
             }
 
-            var roles = new DenoiserRoles(Endpoint(preferred), Endpoint(dispreferred), Endpoint(standard));
+            var roles = new DenoiserRoles(Endpoint(preferred, DenoiserRole.Preferred), Endpoint(dispreferred, DenoiserRole.Dispreferred), Endpoint(standard, DenoiserRole.Standard));
 
             var schedulerConfig = SchedulerConfig.LoadForPipeline(folder.Root);
             var defaultScheduler = NoiseSchedulerFactory.KindOf(schedulerConfig.ClassName ?? string.Empty) ?? SchedulerKind.EulerDiscrete;

@@ -26,6 +26,15 @@ public sealed class TorchThreadsTests
         => Assert.Equal(expected, TorchThreads.Share(roles, cores));
 
     [Fact]
+    public void ForDenoiser_SplitsTheCoresBetweenThetaPlusAndMinus_StandardKeepsThemAll()
+    {
+        Assert.Equal(4, TorchThreads.ForDenoiser(Core.Sampling.DenoiserRole.Preferred, 8));
+        Assert.Equal(4, TorchThreads.ForDenoiser(Core.Sampling.DenoiserRole.Dispreferred, 8));
+        Assert.Equal(8, TorchThreads.ForDenoiser(Core.Sampling.DenoiserRole.Standard, 8));
+        Assert.Equal(1, TorchThreads.ForDenoiser(Core.Sampling.DenoiserRole.Preferred, 1));
+    }
+
+    [Fact]
     public async Task EachWorkerThread_KeepsItsOwnCount_WhateverAnotherWorkerSets()
     {
         var ct = TestContext.Current.CancellationToken;
