@@ -200,8 +200,10 @@ public sealed class StepBatchingTests : IDisposable
     public async Task BeyondMaxQueuedSteps_AStepIsRefusedAtOnce()
     {
         var counting = new CountingDenoiserModel(_unet);
-        // The model thread waits for a batch of 8 that never fills, so the two queued steps stay queued meanwhile.
+        // The model thread waits for a batch of 8 that never fills (an open session has sent no step yet), so the two
+        // queued steps stay queued meanwhile.
         using var engine = new DenoiserSessionEngine(counting, new DenoiserEngineOptions { MaxBatch = 8, MaxQueuedSteps = 2, MaxQueueDelay = TimeSpan.FromSeconds(2) });
+        engine.Open(Setup("idle", 1, seed: 8));
         var queued = Enumerable.Range(0, 2)
             .Select(i => engine.StepAsync(engine.Open(Setup($"q{i}", 1, seed: i)), new DenoiserStep(0, 10f, Latent(1, i), [0]), Ct))
             .ToList();
