@@ -35,6 +35,12 @@ internal sealed class ServeBenchmarkReport(ServeBenchmark.Settings settings, Dat
         if (Sweep.Count > 0)
         {
             RenderSweep(md, "Throughput and latency, lab models", Sweep);
+            if (settings.Plot is not null && settings.Markdown is not null)
+            {
+                md.AppendLine();
+                md.AppendLine(s_inv, $"![images/s against concurrent generations]({Path.GetRelativePath(settings.Markdown.DirectoryName ?? ".", settings.Plot.FullName)})");
+            }
+
             RenderTargets(md);
         }
 
