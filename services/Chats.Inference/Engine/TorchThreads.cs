@@ -10,6 +10,9 @@ namespace Chats.Inference.Engine;
 /// </summary>
 public static class TorchThreads
 {
+    // Serialises the set-and-restore below so that two model threads starting together cannot interleave it.
+    private static readonly Lock s_gate = new();
+
     /// <summary>
     /// The count a configured value means: itself when positive; 0 (the default) is the cores this process may use,
     /// <see cref="Environment.ProcessorCount"/>, which honours a container's CPU limit where libtorch's own default
@@ -39,12 +42,35 @@ public static class TorchThreads
     public static int ForDenoiser(DenoiserRole role, int? cores = null)
         => role == DenoiserRole.Standard ? cores ?? Resolve(0) : Share(2, cores);
 
-    /// <summary>Sets the calling thread's intra-op count to <see cref="Resolve"/>(<paramref name="configured"/>).</summary>
+    /// <summary>
+    /// Sets the calling thread's intra-op count to <see cref="Resolve"/>(<paramref name="configured"/>), leaving the
+    /// process-wide value as it was.
+    /// </summary>
     internal static void ApplyToCurrentThread(int configured)
     {
-        // libtorch initialises a thread's count lazily, at its first parallel call, from the process-wide value that
-        // the last set_num_threads anywhere left: initialise first, then set, or another role's setting would win.
-        _ = torch.get_num_threads();
-        torch.set_num_threads(Resolve(configured));
+        lock (s_gate)
+        {
+            // libtorch initialises a thread's count lazily, at its first parallel call, from the process-wide value that
+            // the last set_num_threads anywhere left: initialise this thread first (reading that value), then set it.
+            int processWide = torch.get_num_threads();
+            int wanted = Resolve(configured);
+            if (wanted == processWide)
+            {
+                return;
+            }
+
+            torch.set_num_threads(wanted);
+
+            // set_num_threads also changed the process-wide value that every thread initialising later copies: put it
+            // back from a throwaway thread, so one role's count never leaks into other threads (their numerics would
+            // change with it: a reduction split across another number of threads rounds differently).
+            var restore = new Thread(() =>
+            {
+                _ = torch.get_num_threads();
+                torch.set_num_threads(processWide);
+            });
+            restore.Start();
+            restore.Join();
+        }
     }
 }

@@ -38,6 +38,7 @@ public sealed class TorchThreadsTests
     public async Task EachWorkerThread_KeepsItsOwnCount_WhateverAnotherWorkerSets()
     {
         var ct = TestContext.Current.CancellationToken;
+        int processWide = OnAFreshThread(torch.get_num_threads);
         using var one = new InferenceWorker("threads-one", threads: 1);
         using var three = new InferenceWorker("threads-three", threads: 3);
 
@@ -49,5 +50,17 @@ public sealed class TorchThreadsTests
         Assert.Equal(1, a);
         Assert.Equal(3, b);
         Assert.Equal(1, c);
+
+        // Threads that initialise later (a test's own thread, another role) still get the process-wide count.
+        Assert.Equal(processWide, OnAFreshThread(torch.get_num_threads));
+    }
+
+    private static int OnAFreshThread(Func<int> read)
+    {
+        int value = 0;
+        var thread = new Thread(() => value = read());
+        thread.Start();
+        thread.Join();
+        return value;
     }
 }
