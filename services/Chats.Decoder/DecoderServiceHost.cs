@@ -12,6 +12,7 @@ public static class DecoderServiceHost
     public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var builder = ChatsServiceHost.CreateBuilder(args, overrides);
+        builder.ReportHealthAs(Protos.V1.Decoder.Descriptor.FullName);
         builder.AddValidatedOptions<DecoderOptions>(DecoderOptions.Section);
         builder.Services.AddSingleton<IImageDecoderModel>(sp =>
         {

@@ -12,6 +12,7 @@ public static class DenoiserServiceHost
     public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var builder = ChatsServiceHost.CreateBuilder(args, overrides);
+        builder.ReportHealthAs(Protos.V1.Denoiser.Descriptor.FullName);
         builder.AddValidatedOptions<DenoiserOptions>(DenoiserOptions.Section);
         builder.Services.AddSingleton<IDenoiserModel>(sp =>
         {

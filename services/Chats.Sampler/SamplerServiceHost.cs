@@ -10,6 +10,7 @@ public static class SamplerServiceHost
     public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var builder = ChatsServiceHost.CreateBuilder(args, overrides);
+        builder.ReportHealthAs(Protos.V1.Sampler.Descriptor.FullName);
         builder.AddValidatedOptions<SamplerOptions>(SamplerOptions.Section);
         var sampler = builder.Snapshot<SamplerOptions>(SamplerOptions.Section);
         AddRoleClient(builder, "text-encoder", sampler.TextEncoder, c => new Protos.V1.TextEncoder.TextEncoderClient(c));

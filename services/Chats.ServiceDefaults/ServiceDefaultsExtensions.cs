@@ -45,6 +45,18 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
+    /// <summary>
+    /// Lets the gRPC health service answer <c>Check</c> for <paramref name="serviceName"/> (e.g. <c>chats.v1.Sampler</c>) as
+    /// well as for the server as a whole (""): clients and probes that ask by service name get SERVING, not NOT_FOUND.
+    /// </summary>
+    public static WebApplicationBuilder ReportHealthAs(this WebApplicationBuilder builder, string serviceName)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(serviceName);
+        builder.Services.Configure<Grpc.AspNetCore.HealthChecks.GrpcHealthChecksOptions>(o => o.Services.Map(serviceName, _ => true));
+        return builder;
+    }
+
     /// <summary>Maps the gRPC health service, reflection, <c>/metrics</c> and <c>/healthz</c>.</summary>
     public static WebApplication MapChatsServiceDefaults(this WebApplication app)
     {

@@ -13,6 +13,7 @@ public static class TextEncoderServiceHost
     public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var builder = ChatsServiceHost.CreateBuilder(args, overrides);
+        builder.ReportHealthAs(Protos.V1.TextEncoder.Descriptor.FullName);
         builder.AddValidatedOptions<TextEncoderOptions>(TextEncoderOptions.Section);
         builder.AddValidatedOptions<EmbeddingCacheOptions>(EmbeddingCacheOptions.Section);
         builder.Services.AddSingleton<IEmbeddingCache>(sp =>

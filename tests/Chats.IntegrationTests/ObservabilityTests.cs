@@ -29,6 +29,24 @@ public sealed class ObservabilityTests(ChatsSystemFixture fixture)
     [InlineData("preferred", "chats.v1.Denoiser")]
     [InlineData("decoder", "chats.v1.Decoder")]
     [InlineData("sampler", "chats.v1.Sampler")]
+    public async Task HealthCheck_ByServiceName_ReportsServing_AndAnUnknownNameIsNotFound(string service, string contract)
+    {
+        using var channel = GrpcChannel.ForAddress(fixture.System.Services[service].Grpc);
+        var health = new Health.HealthClient(channel);
+        var ct = TestContext.Current.CancellationToken;
+
+        var response = await health.CheckAsync(new HealthCheckRequest { Service = contract }, cancellationToken: ct);
+        var unknown = await Assert.ThrowsAsync<Grpc.Core.RpcException>(async () => await health.CheckAsync(new HealthCheckRequest { Service = "chats.v1.NoSuchService" }, cancellationToken: ct));
+
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
+        Assert.Equal(Grpc.Core.StatusCode.NotFound, unknown.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("text-encoder", "chats.v1.TextEncoder")]
+    [InlineData("preferred", "chats.v1.Denoiser")]
+    [InlineData("decoder", "chats.v1.Decoder")]
+    [InlineData("sampler", "chats.v1.Sampler")]
     public async Task ServerReflection_ListsTheServiceContract(string service, string contract)
     {
         using var channel = GrpcChannel.ForAddress(fixture.System.Services[service].Grpc);
