@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using Chats.Core.Configuration;
 using Chats.Core.Tensors;
 
 namespace Chats.Sampler;
@@ -9,15 +9,8 @@ namespace Chats.Sampler;
 /// </summary>
 /// <param name="section">The configuration section of the options, to name the key.</param>
 [AttributeUsage(AttributeTargets.Property)]
-internal sealed class WireDTypeAttribute(string section) : ValidationAttribute
+internal sealed class WireDTypeAttribute(string section) : ConfigurationValueAttribute(section)
 {
-    public string Section { get; } = section;
-
-    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
-    {
-        ArgumentNullException.ThrowIfNull(validationContext);
-        return WireDTypeNames.Problem(value as string) is { } problem
-            ? new ValidationResult($"{Section}:{validationContext.MemberName}: {problem}", [validationContext.MemberName ?? string.Empty])
-            : ValidationResult.Success;
-    }
+    /// <inheritdoc />
+    protected override string? Problem(string? value) => WireDTypeNames.Problem(value);
 }

@@ -62,7 +62,7 @@ public sealed class GenerationRun : IAsyncDisposable
         // Participants run concurrently (θ+ and θ− are separate services); predictions line up with the plan.
         long called = Stopwatch.GetTimestamp();
         var pending = _sessions
-            .Select(s => TimedAsync(s.Participant.Role, called, s.Session.PredictAsync(i, t, modelInput, s.Participant.StepIndices, cancellationToken)))
+            .Select(s => Timed(s.Participant.Role, called, s.Session.PredictAsync(i, t, modelInput, s.Participant.StepIndices, cancellationToken)))
             .ToList();
         var predictions = new IReadOnlyList<HostTensor>[pending.Count];
         for (int k = 0; k < pending.Count; k++)
@@ -96,6 +96,9 @@ public sealed class GenerationRun : IAsyncDisposable
         StepIndex = i + 1;
         return new GenerationProgressEvent(StepIndex, TotalSteps);
     }
+
+    private Task<IReadOnlyList<HostTensor>> Timed(string role, long called, Task<IReadOnlyList<HostTensor>> call)
+        => _observer is null ? call : TimedAsync(role, called, call);
 
     private async Task<IReadOnlyList<HostTensor>> TimedAsync(string role, long called, Task<IReadOnlyList<HostTensor>> call)
     {

@@ -463,10 +463,10 @@ public sealed class DenoiserSessionEngine : IDisposable
     /// </summary>
     private int SessionsWithoutQueuedStep()
     {
-        int queued = _backlog.Select(p => p.Session).Distinct().Count();
+        // A session has at most one step in flight, so the backlog holds one entry per waiting session.
         lock (_sessions)
         {
-            return _sessions.Count - queued;
+            return _sessions.Count - _backlog.Count;
         }
     }
 

@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using Chats.Core.Configuration;
 
 namespace Chats.Inference.Tensors;
 
@@ -9,17 +9,8 @@ namespace Chats.Inference.Tensors;
 /// </summary>
 /// <param name="section">The configuration section of the options (e.g. <c>Denoiser</c>), to name the key.</param>
 [AttributeUsage(AttributeTargets.Property)]
-public sealed class TorchDeviceAttribute(string section) : ValidationAttribute
+public sealed class TorchDeviceAttribute(string section) : ConfigurationValueAttribute(section)
 {
-    /// <summary>The configuration section named in the error.</summary>
-    public string Section { get; } = section;
-
     /// <inheritdoc />
-    protected override ValidationResult? IsValid(object? value, ValidationContext validationContext)
-    {
-        ArgumentNullException.ThrowIfNull(validationContext);
-        return TorchPlacement.DeviceProblem(value as string) is { } problem
-            ? new ValidationResult($"{Section}:{validationContext.MemberName}: {problem}", [validationContext.MemberName ?? string.Empty])
-            : ValidationResult.Success;
-    }
+    protected override string? Problem(string? value) => TorchPlacement.DeviceProblem(value);
 }
