@@ -36,7 +36,13 @@ public static class DenoiserServiceHost
         app.MapGrpcService<DenoiserService>();
 
         // Load weights before accepting traffic: a bad model folder fails start-up, not a request.
-        app.LoadBeforeStart<DenoiserSessionEngine>();
+        var engine = app.LoadBeforeStart<DenoiserSessionEngine>();
+
+        // Sessions still open when the drain runs out of time are closed as ShuttingDown (UNAVAILABLE: the sampler
+        // moves them to another replica) while the host is still up; the engine waits for the forward in flight, so
+        // no libtorch call runs into the host's teardown.
+        var drain = app.Services.GetRequiredService<ServiceDrain>();
+        drain.Expired.Register(() => Task.Run(engine.Dispose));
         return app;
     }
 }

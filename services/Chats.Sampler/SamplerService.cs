@@ -8,11 +8,14 @@ using Prometheus;
 namespace Chats.Sampler;
 
 /// <summary>gRPC adapter over <see cref="GenerationPipeline"/>: validates, resolves the A/B arm, streams events.</summary>
-internal sealed class SamplerService(SamplerTopology topology, ConcurrencyLimiter limiter) : Protos.V1.Sampler.SamplerBase
+internal sealed class SamplerService(SamplerTopology topology, ConcurrencyLimiter limiter, ServiceDrain drain) : Protos.V1.Sampler.SamplerBase
 {
     public override async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateEvent> responseStream, ServerCallContext context)
     {
-        var ct = context.CancellationToken;
+        // A drain that runs out of time ends the generation here; the status interceptor answers UNAVAILABLE (retry),
+        // not CANCELLED, which would tell the client that it cancelled.
+        using var untilDrained = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, drain.Expired);
+        var ct = untilDrained.Token;
         var input = SamplerRequestMapping.ToInput(request);
         string? armName = context.RequestHeaders.GetValue(ArmHeaders.Arm);
         CoreGuidanceMode? armMode = SamplerRequestMapping.ParseArmMode(context.RequestHeaders.GetValue(ArmHeaders.Mode));

@@ -3,7 +3,7 @@ using Chats.Core.Sampling;
 using Chats.Core.Schedulers;
 using Chats.Protos.V1;
 using Chats.Sampler.Remote;
-using Grpc.Net.ClientFactory;
+using Chats.Core.Replicas;
 using Microsoft.Extensions.Options;
 
 namespace Chats.Sampler;
@@ -13,7 +13,7 @@ namespace Chats.Sampler;
 /// from the denoiser and decoder services' GetInfo on first use (they may start after the sampler); a
 /// failed discovery is retried by the next request.
 /// </summary>
-internal sealed class SamplerTopology(IOptions<SamplerOptions> options, GrpcClientFactory clients, SamplerPhaseMetrics phaseMetrics) : IDisposable
+internal sealed class SamplerTopology(IOptions<SamplerOptions> options, SamplerReplicas replicas, SamplerPhaseMetrics phaseMetrics) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Resolved? _resolved;
@@ -47,15 +47,12 @@ internal sealed class SamplerTopology(IOptions<SamplerOptions> options, GrpcClie
             && DiffusersPipelineFolder.Open(o.ModelPath).ForceZerosForEmptyPrompt;
         var defaultScheduler = NoiseSchedulerFactory.KindOf(schedulerConfig.ClassName ?? string.Empty) ?? SchedulerKind.EulerDiscrete;
 
-        IDenoiserEndpoint? Endpoint(string name, Uri? address)
-            => address is null ? null : new GrpcDenoiserEndpoint(clients.CreateClient<Protos.V1.Denoiser.DenoiserClient>(name), o.ParsedWireDtype());
-
-        var roles = new DenoiserRoles(Endpoint("preferred", o.Preferred), Endpoint("dispreferred", o.Dispreferred), Endpoint("standard", o.Standard));
-        string probeName = o.Preferred is not null ? "preferred" : "standard";
-        var denoiserInfo = await clients.CreateClient<Protos.V1.Denoiser.DenoiserClient>(probeName)
-            .GetInfoAsync(new DenoiserInfoRequest(), cancellationToken: cancellationToken);
-        var decoderInfo = await clients.CreateClient<Protos.V1.Decoder.DecoderClient>("decoder")
-            .GetInfoAsync(new DecoderInfoRequest(), cancellationToken: cancellationToken);
+        var roles = new DenoiserRoles(replicas.Preferred, replicas.Dispreferred, replicas.Standard);
+        var probe = (replicas.Preferred ?? replicas.Standard)!.Pool;
+        var denoiserInfo = await probe.ExecuteAsync(
+            (endpoint, ct) => ((GrpcDenoiserEndpoint)endpoint).Client.GetInfoAsync(new DenoiserInfoRequest(), cancellationToken: ct).ResponseAsync, cancellationToken);
+        var decoderInfo = await replicas.Decoder.ExecuteAsync(
+            (decoder, ct) => ((GrpcLatentDecoder)decoder).Client.GetInfoAsync(new DecoderInfoRequest(), cancellationToken: ct).ResponseAsync, cancellationToken);
 
         var prediction = denoiserInfo.PredictionType switch
         {
@@ -66,9 +63,9 @@ internal sealed class SamplerTopology(IOptions<SamplerOptions> options, GrpcClie
         int side = denoiserInfo.SampleSize * decoderInfo.SpatialFactor;
         var geometry = new ModelGeometry(denoiserInfo.LatentChannels, decoderInfo.SpatialFactor, side, side, prediction, denoiserInfo.UsesPooled);
         var pipeline = new GenerationPipeline(
-            new GrpcPromptEncoder(clients.CreateClient<Protos.V1.TextEncoder.TextEncoderClient>("text-encoder")),
+            new FailoverPromptEncoder(replicas.TextEncoder),
             roles,
-            new GrpcLatentDecoder(clients.CreateClient<Protos.V1.Decoder.DecoderClient>("decoder")),
+            new FailoverLatentDecoder(replicas.Decoder),
             schedulerConfig,
             geometry,
             zerosForEmptyNegativePrompt,

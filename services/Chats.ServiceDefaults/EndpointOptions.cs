@@ -19,4 +19,15 @@ public sealed record EndpointOptions
     /// <summary>HTTP/1.1 port for <c>/metrics</c> and <c>/healthz</c>. 0 picks a free port; -1 disables it.</summary>
     [Range(-1, 65535)]
     public int HttpPort { get; init; }
+
+    /// <summary>
+    /// On SIGTERM, how long calls already running may take to finish (new ones are refused with UNAVAILABLE and health
+    /// reports NOT_SERVING meanwhile); calls still running then end with UNAVAILABLE. Longer than a typical generation,
+    /// and shorter than Kubernetes' terminationGracePeriodSeconds.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan DrainTimeout { get; init; } = DefaultDrainTimeout;
+
+    /// <summary>The default <see cref="DrainTimeout"/>.</summary>
+    public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(60);
 }

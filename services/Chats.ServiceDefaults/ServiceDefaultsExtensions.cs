@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -29,6 +30,10 @@ public static class ServiceDefaultsExtensions
             }
         });
 
+        builder.Services.AddSingleton<ServiceDrain>();
+        builder.Services.AddHostedService<ServiceDrainLifecycle>();
+        // The host must outlive the drain: its own shutdown timeout would otherwise cut the drain short.
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = endpoints.DrainTimeout + ServiceDrainLifecycle.CancelledCallsGrace + TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton<GrpcStatusInterceptor>();
         builder.Services.AddGrpc(grpc =>
         {
@@ -37,10 +42,10 @@ public static class ServiceDefaultsExtensions
             grpc.MaxSendMessageSize = 64 * 1024 * 1024;
             grpc.EnableDetailedErrors = false;
         });
-        // Services load their weights before they start listening, so "listening" already means "ready";
-        // the check exists so the gRPC health service reports SERVING rather than UNKNOWN.
+        // Services load their weights before they start listening, so "listening" already means "ready" until a
+        // drain begins: then NOT_SERVING tells balancers and probes to send new work elsewhere.
         builder.Services.AddGrpcHealthChecks()
-            .AddCheck("ready", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy("weights loaded"));
+            .AddCheck<ReadinessHealthCheck>("ready");
         builder.Services.AddGrpcReflection();
         return builder;
     }
@@ -64,7 +69,7 @@ public static class ServiceDefaultsExtensions
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapMetrics("/metrics");
-        app.MapGet("/healthz", () => "ok");
+        app.MapGet("/healthz", (ServiceDrain drain) => drain.IsDraining ? Results.Text("draining", statusCode: 503) : Results.Text("ok"));
         return app;
     }
 

@@ -19,7 +19,15 @@ internal static class CommandErrors
     {
         try
         {
-            return await parseResult.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // `serve` leaves SIGTERM / Ctrl+C to the service host, which drains (Endpoints:DrainTimeout) before it
+            // exits; System.CommandLine would end the process two seconds after the signal, mid-step.
+            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
+            if (parseResult.CommandResult.Command.Name == "serve")
+            {
+                invocation.ProcessTerminationTimeout = null;
+            }
+
+            return await parseResult.InvokeAsync(invocation);
         }
         catch (OperationCanceledException)
         {

@@ -8,6 +8,7 @@ using Chats.Sampler;
 using Chats.ServiceDefaults;
 using Chats.TextEncoder;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 
 namespace Chats.Cli.Commands;
 
@@ -116,8 +117,9 @@ internal static class SystemCommands
             await app.StartAsync(ct);
             var addresses = app.BoundAddresses();
             Console.WriteLine($"listening grpc={addresses[0]} http={(addresses.Count > 1 ? addresses[1] : null)}");
-            await UntilStopped(ct);
-            await app.StopAsync(CancellationToken.None);
+            // The host's own SIGTERM / Ctrl+C handling stops it: NOT_SERVING, in-flight calls finish, then exit 0.
+            await app.WaitForShutdownAsync(CancellationToken.None);
+            await app.DisposeAsync();
             return 0;
         });
         return command;

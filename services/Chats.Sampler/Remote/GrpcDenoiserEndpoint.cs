@@ -17,6 +17,9 @@ namespace Chats.Sampler.Remote;
 /// </remarks>
 internal sealed class GrpcDenoiserEndpoint(Protos.V1.Denoiser.DenoiserClient client, WireDType wireDType) : IDenoiserEndpoint
 {
+    /// <summary>The generated client (for GetInfo).</summary>
+    public Protos.V1.Denoiser.DenoiserClient Client => client;
+
     public async Task<IDenoiserSession> OpenSessionAsync(DenoiserSessionSetup setup, CancellationToken cancellationToken)
     {
         var call = client.Denoise(cancellationToken: cancellationToken);
