@@ -10,8 +10,8 @@ internal static class SamplerReplicaMetrics
         new CounterConfiguration { LabelNames = ["role", "failure"] });
 
     public static readonly Counter SessionFailovers = Metrics.CreateCounter(
-        "chats_sampler_session_failovers_total", "Denoiser sessions re-opened on another replica mid-generation, by role.",
-        new CounterConfiguration { LabelNames = ["role"] });
+        "chats_sampler_session_failovers_total", "Denoiser sessions re-opened on another replica mid-generation, by role and the first replica's failure (busy: full at open; unavailable: gone, draining, broken).",
+        new CounterConfiguration { LabelNames = ["role", "failure"] });
 
     public static readonly Gauge Replicas = Metrics.CreateGauge(
         "chats_sampler_replicas", "Replicas known per dependency role (configured, or resolved from dns:///).",

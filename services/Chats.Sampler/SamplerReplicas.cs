@@ -72,7 +72,7 @@ internal sealed class SamplerReplicas : IAsyncDisposable
         var endpoint = new FailoverDenoiserEndpoint(pool);
         endpoint.SessionMoved += moved =>
         {
-            SamplerReplicaMetrics.SessionFailovers.WithLabels(moved.Role).Inc();
+            SamplerReplicaMetrics.SessionFailovers.WithLabels(moved.Role, moved.Failure.ToString().ToLowerInvariant()).Inc();
             _logger.LogWarning(
                 "Session {SessionId} moved from {From} to {To} at step {Step} ({Failure})", moved.SessionId, moved.From, moved.To, moved.StepIndex, moved.Failure);
         };

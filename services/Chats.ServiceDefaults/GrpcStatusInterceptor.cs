@@ -98,6 +98,9 @@ internal sealed class GrpcStatusInterceptor(ILogger<GrpcStatusInterceptor> logge
                 return new RpcException(new Status(StatusCode.DeadlineExceeded, "deadline exceeded"));
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 return new RpcException(new Status(StatusCode.Cancelled, "call cancelled"));
+            // A client that resets its stream mid-read (it went away) surfaces from Kestrel as an IOException.
+            case IOException when context.CancellationToken.IsCancellationRequested:
+                return new RpcException(new Status(StatusCode.Cancelled, "the client reset the call"));
             case OperationCanceledException when drain.Expired.IsCancellationRequested:
                 return new RpcException(new Status(StatusCode.Unavailable, $"{ServiceName(context)} shut down before this call finished (Endpoints:DrainTimeout passed); retry"));
             default:

@@ -58,6 +58,12 @@ internal sealed class MetricsSnapshot
     public double Get(string name, string label, string value)
         => _samples.GetValueOrDefault($"{name}{{{label}=\"{value}\"}}");
 
+    /// <summary>The sum of every series of <paramref name="name"/> that carries each of <paramref name="labels"/> (any other labels).</summary>
+    public double Sum(string name, params (string Label, string Value)[] labels)
+        => _samples.Where(s => (s.Key == name || s.Key.StartsWith(name + "{", StringComparison.Ordinal))
+                && labels.All(l => s.Key.Contains($"{l.Label}=\"{l.Value}\"", StringComparison.Ordinal)))
+            .Sum(s => s.Value);
+
     /// <summary>A histogram's mean over the interval (Δsum ÷ Δcount), NaN when nothing was observed.</summary>
     public double Mean(string histogram, string label, string value)
     {

@@ -9,7 +9,31 @@ internal static class BenchCommands
     {
         Memory(),
         Serve(),
+        Chaos(),
     };
+
+    private static Command Chaos()
+    {
+        var model = CommonOptions.DefaultedModel();
+        var generations = new Option<int>("--generations") { Description = "Generations to run at least (more until the kills are done).", DefaultValueFactory = _ => 120 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Generations in flight at once.", DefaultValueFactory = _ => 4 };
+        var kills = new Option<int>("--kills") { Description = "kill -9 of denoiser replicas to reach at least.", DefaultValueFactory = _ => 20 };
+        var steps = new Option<int>("--steps") { Description = "Denoising steps per generation.", DefaultValueFactory = _ => 20 };
+        var batching = new Option<bool>("--batching") { Description = "Step batching across sessions in the denoisers (off by default: then every PNG must be byte-identical to its reference)." };
+        var redis = new Option<bool>("--redis") { Description = "Run a Redis embedding cache too, and kill and restart it.", DefaultValueFactory = _ => true };
+        var seed = new Option<int>("--seed") { Description = "Seed of the fault schedule.", DefaultValueFactory = _ => 1 };
+        var command = new Command("chaos", "Every role as its own process, two replicas of each but the sampler; generations at a fixed concurrency while denoiser replicas are killed (-9) and restarted, replicas get SIGTERM (drain, restart) and Redis is killed; prints generations attempted / succeeded / failed, byte-identity against undisturbed references, failovers and the latency cost of a fault.")
+        {
+            model, generations, concurrency, kills, steps, batching, redis, seed,
+        };
+        command.SetAction(async (result, ct) => await Cli.Chaos.ChaosBenchmark.RunAsync(
+            new Cli.Chaos.ChaosSettings(
+                DefaultModel.Resolve(result.GetValue(model)), result.GetValue(generations), result.GetValue(concurrency), result.GetValue(kills),
+                result.GetValue(steps), result.GetValue(batching), result.GetValue(redis), result.GetValue(seed)),
+            Console.Out,
+            ct));
+        return command;
+    }
 
     private static Command Serve()
     {
