@@ -78,6 +78,14 @@ internal sealed class GrpcStatusInterceptor(ILogger<GrpcStatusInterceptor> logge
 
     private RpcException? Map(Exception ex, ServerCallContext context)
     {
+        // The drain ran out of time: whatever the cancellation surfaced as (ours, or a dependency call it cancelled),
+        // the client did not cancel, and must hear UNAVAILABLE so that it retries.
+        if (drain.Expired.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested
+            && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
+        {
+            return new RpcException(new Status(StatusCode.Unavailable, $"{ServiceName(context)} shut down before this call finished (Endpoints:DrainTimeout passed); retry"));
+        }
+
         switch (ex)
         {
             case RpcException rpc:
@@ -101,8 +109,6 @@ internal sealed class GrpcStatusInterceptor(ILogger<GrpcStatusInterceptor> logge
             // A client that resets its stream mid-read (it went away) surfaces from Kestrel as an IOException.
             case IOException when context.CancellationToken.IsCancellationRequested:
                 return new RpcException(new Status(StatusCode.Cancelled, "the client reset the call"));
-            case OperationCanceledException when drain.Expired.IsCancellationRequested:
-                return new RpcException(new Status(StatusCode.Unavailable, $"{ServiceName(context)} shut down before this call finished (Endpoints:DrainTimeout passed); retry"));
             default:
                 logger.LogError(ex, "Unhandled error in {Method}", context.Method);
                 return null;

@@ -60,6 +60,49 @@ public sealed class SamplerOptionsBindingTests
         Assert.Contains("Sampler:WireDtype: 'fp16' is not a wire dtype; use float32, float16, bfloat16", e.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void RoleAddresses_BindFromOneValue_OrFromIndexedKeys()
+    {
+        var single = Bind(new() { ["Sampler:Preferred"] = "http://127.0.0.1:7001" });
+        var indexed = Bind(new()
+        {
+            ["Sampler:Preferred:0"] = "http://127.0.0.1:7001",
+            ["Sampler:Preferred:1"] = "http://127.0.0.1:7002",
+            ["Sampler:Dispreferred"] = "dns:///denoiser-dispreferred.chats.svc.cluster.local:5000",
+        });
+
+        Assert.Equal(["http://127.0.0.1:7001"], single.Preferred);
+        Assert.Empty(single.Dispreferred);
+        Assert.Equal(["http://127.0.0.1:7001", "http://127.0.0.1:7002"], indexed.Preferred);
+        var (parsed, error) = indexed.Dispreferred.Parse("Sampler:Dispreferred");
+        Assert.Null(error);
+        Assert.Equal(new ReplicaAddress(null, "denoiser-dispreferred.chats.svc.cluster.local", 5000, IsDns: true), Assert.Single(parsed));
+    }
+
+    [Theory]
+    [InlineData("Sampler:Preferred:1", "not a url", "Sampler:Preferred:1 = 'not a url': not an http://host:port or dns:///host:port address")]
+    [InlineData("Sampler:Preferred:1", "dns:///no-port", "Sampler:Preferred:1 = 'dns:///no-port': a dns:/// address is dns:///host:port, with the port")]
+    [InlineData("Sampler:Failover:MaxAttempts", "0", "Sampler:Failover:MaxAttempts:")]
+    public async Task ABadAddressOrPolicy_FailsStartUp_NamingTheKeyAndValue(string key, string value, string expected)
+    {
+        await using var app = SamplerServiceHost.Build([], new Dictionary<string, string?>
+        {
+            ["Sampler:ModelPath"] = "m",
+            ["Sampler:TextEncoder"] = "http://127.0.0.1:1",
+            ["Sampler:Decoder"] = "http://127.0.0.1:1",
+            ["Sampler:Preferred:0"] = "http://127.0.0.1:1",
+            [key] = value,
+            ["Endpoints:Host"] = "127.0.0.1",
+            ["Endpoints:GrpcPort"] = "0",
+            ["Endpoints:HttpPort"] = "0",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
     private static SamplerOptions Bind(Dictionary<string, string?> settings)
     {
         settings["Sampler:ModelPath"] = "m";
