@@ -115,6 +115,29 @@ public sealed class ReplicaFailoverTests(ChatsSystemFixture fixture) : IAsyncDis
     }
 
     [Fact]
+    public async Task ADnsAddress_MakesEveryRecordAReplica_AndServes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string Grpc(string role) => fixture.System.Services[role].Grpc.ToString();
+        int port = fixture.System.Services["preferred"].Grpc.Port;
+        var sampler = await StartSamplerAsync(new()
+        {
+            ["Sampler:Preferred"] = $"dns:///localhost:{port}",
+            ["Sampler:Dispreferred"] = Grpc("dispreferred"),
+            ["Sampler:Standard"] = Grpc("standard"),
+        }, ct);
+        using var client = new ChatsClient(sampler);
+
+        var result = await client.GenerateAsync(Requests.Small("a red circle", Protos.V1.GuidanceMode.Chats), cancellationToken: ct);
+
+        Assert.Single(result.Images);
+        // localhost may also resolve to ::1, where nothing listens: that record is a replica too, tried, rested, passed over.
+        int records = System.Net.Dns.GetHostAddresses("localhost").Length;
+        var gauge = (await MetricsSnapshot.TakeAsync(ct)).Sum("chats_sampler_replicas", ("role", "preferred"));
+        Assert.Equal(records, gauge);
+    }
+
+    [Fact]
     public async Task AFullReplica_IsPassedOver_ForAnotherOfItsRole()
     {
         var ct = TestContext.Current.CancellationToken;
