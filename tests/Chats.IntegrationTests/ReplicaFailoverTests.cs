@@ -115,6 +115,36 @@ public sealed class ReplicaFailoverTests(ChatsSystemFixture fixture) : IAsyncDis
     }
 
     [Fact]
+    public async Task TheFirstGeneration_AfterTheOnlyReplicaRestarted_Succeeds()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string Grpc(string role) => fixture.System.Services[role].Grpc.ToString();
+        var settings = PreferredSettings(maxSessions: 16).ToDictionary(kv => kv.Key, kv => kv.Value!);
+        settings["Endpoints:GrpcPort"] = ServiceProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Endpoints:HttpPort"] = "-1";
+        var replica = await ServiceProcess.StartAsync("preferred-only", "denoiser", settings, TimeSpan.FromMinutes(2), ct);
+        _replicas.Add(replica);
+        var sampler = await StartSamplerAsync(new()
+        {
+            ["Sampler:Preferred"] = replica.Grpc.ToString(),
+            ["Sampler:Dispreferred"] = Grpc("dispreferred"),
+            ["Sampler:Standard"] = Grpc("standard"),
+        }, ct);
+        using var client = new ChatsClient(sampler);
+        var request = Requests.Small("a red circle", Protos.V1.GuidanceMode.Chats);
+        byte[] reference = (await client.GenerateAsync(request, cancellationToken: ct)).Images[0].Png.ToByteArray();
+
+        replica.Kill();
+        Assert.True(await replica.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        var restarted = await ServiceProcess.StartAsync("preferred-only", "denoiser", settings, TimeSpan.FromMinutes(2), ct);
+        _replicas.Add(restarted);
+
+        // The channel saw its connection die; the retry (and its short reconnect backoff) makes the first call work.
+        byte[] after = (await client.GenerateAsync(request, cancellationToken: ct)).Images[0].Png.ToByteArray();
+        Assert.Equal(reference, after);
+    }
+
+    [Fact]
     public async Task ADnsAddress_MakesEveryRecordAReplica_AndServes()
     {
         var ct = TestContext.Current.CancellationToken;
