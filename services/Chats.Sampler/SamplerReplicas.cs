@@ -104,6 +104,7 @@ internal sealed class SamplerReplicas : IAsyncDisposable
             foreach (var gone in left)
             {
                 _logger.LogInformation("{Role} replica {Address} left (no longer resolved)", role, gone.Address);
+                _ = ReleaseWhenIdleAsync(gone.Address, () => gone.Outstanding, () => pool.Replicas.Any(r => r.Address == gone.Address), _stopping.Token);
             }
         }
 
@@ -137,6 +138,34 @@ internal sealed class SamplerReplicas : IAsyncDisposable
             _logger.LogWarning("dns:///{Host}:{Port} did not resolve: {Error}", address.Host, address.Port, e.Message);
             return [];
         }
+    }
+
+    // A replica that left the DNS records may still carry sessions that started before: its channel goes once they end.
+    private async Task ReleaseWhenIdleAsync(string address, Func<int> outstanding, Func<bool> rejoined, CancellationToken stopping)
+    {
+        try
+        {
+            for (int i = 0; i < 600 && outstanding() > 0; i++)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), stopping);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        GrpcChannel? channel = null;
+        lock (_channels)
+        {
+            // Back in the records meanwhile (a pod's address reused): its new replica shares this channel.
+            if (!rejoined())
+            {
+                _channels.Remove(address, out channel);
+            }
+        }
+
+        channel?.Dispose();
     }
 
     private GrpcChannel Channel(string address)
