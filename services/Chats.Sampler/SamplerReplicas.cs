@@ -99,7 +99,13 @@ internal sealed class SamplerReplicas : IAsyncDisposable
         void Refresh()
         {
             var resolved = addresses.SelectMany(Resolve).ToList();
-            var left = pool.SetReplicas(resolved, a => client(Channel(a)));
+            IReadOnlyList<Replica<T>> left;
+            // Under the channel lock, so that releasing a departed replica's channel cannot race its return.
+            lock (_channels)
+            {
+                left = pool.SetReplicas(resolved, a => client(Channel(a)));
+            }
+
             SamplerReplicaMetrics.Replicas.WithLabels(role).Set(pool.Replicas.Count);
             foreach (var gone in left)
             {
