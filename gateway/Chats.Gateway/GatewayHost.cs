@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
+using Yarp.ReverseProxy.ServiceDiscovery;
 
 namespace Chats.Gateway;
 
@@ -17,7 +18,7 @@ public static class GatewayHost
             .Validate(o => o.Arms.All(a => a.Mode is "cfg" or "chats" or "chats_full"), "Gateway:Arms: Mode must be cfg, chats or chats_full")
             .Validate(o => o.Arms.Count == 0 || o.Arms.Sum(a => a.Weight) > 0, "Gateway:Arms: weights must not all be zero")
             .Validate(o => o.Samplers.All(s => SamplerDestinations.Check(s) is null),
-                "Gateway:Samplers: each must be http://host:port");
+                "Gateway:Samplers: each must be http://host:port or dns:///name:port");
         var gateway = builder.Snapshot<GatewayOptions>(GatewayOptions.Section);
         builder.Services.AddSingleton<ArmAssigner>();
         builder.Services.AddSingleton<ArmAssignmentMiddleware>();
@@ -25,6 +26,8 @@ public static class GatewayHost
         builder.Services.AddReverseProxy()
             .LoadFromMemory(Routes(), [SamplerCluster(gateway)])
             .AddTransforms(SamplerResponseTransforms.Add);
+        // Replaces YARP's no-op resolver; only dns:/// samplers are expanded.
+        builder.Services.AddSingleton<IDestinationResolver, DnsSamplerResolver>();
 
         var app = builder.Build();
         app.MapChatsServiceDefaults();

@@ -14,4 +14,9 @@ internal static class GatewayMetrics
     public static readonly Counter Retries = Metrics.CreateCounter(
         "chats_gateway_retries_total", "Calls the gateway sent to another sampler because one refused them, by reason.",
         new CounterConfiguration { LabelNames = ["reason"] });
+
+    /// <summary>Lookups of dns:/// sampler names, by result (ok, failed).</summary>
+    public static readonly Counter DnsResolutions = Metrics.CreateCounter(
+        "chats_gateway_dns_resolutions_total", "Resolutions of dns:/// sampler names, by result.",
+        new CounterConfiguration { LabelNames = ["result"] });
 }

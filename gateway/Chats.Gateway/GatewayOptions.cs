@@ -14,9 +14,16 @@ public sealed record GatewayOptions
     /// </summary>
     public const int DefaultMaxBufferedRequestBytes = 1 << 20;
 
-    /// <summary>Sampler addresses (h2c); YARP balances across them.</summary>
+    /// <summary>
+    /// Sampler addresses (h2c); YARP balances across them. <c>http://host:port</c> is one sampler;
+    /// <c>dns:///name:port</c> is every A/AAAA record of the name (a Kubernetes headless Service), re-resolved every
+    /// <see cref="DnsRefreshPeriod"/>.
+    /// </summary>
     [MinLength(1)]
     public IReadOnlyList<Uri> Samplers { get; init; } = [];
+
+    /// <summary>How often <c>dns:///</c> sampler names are resolved again (10 s).</summary>
+    public TimeSpan DnsRefreshPeriod { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// The request bytes the gateway keeps so that a call refused by one sampler can be sent to another. A call whose

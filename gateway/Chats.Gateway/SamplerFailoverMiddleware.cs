@@ -65,7 +65,7 @@ internal sealed class SamplerFailoverMiddleware(IOptions<GatewayOptions> options
         {
             call.EndedByGateway = true;
             GrpcStatusResponse.WriteTrailersOnly(context.Response, StatusCode.Unavailable,
-                "no sampler is available; retry");
+                "no sampler is available (none configured, or every dns:/// name resolved to no address); retry");
             return StatusCode.Unavailable;
         }
 
