@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
+using Yarp.ReverseProxy.ServiceDiscovery;
 
 namespace Chats.Gateway;
 
@@ -15,22 +16,32 @@ public static class GatewayHost
         var builder = ChatsServiceHost.CreateBuilder(args, overrides);
         builder.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section)
             .Validate(o => o.Arms.All(a => a.Mode is "cfg" or "chats" or "chats_full"), "Gateway:Arms: Mode must be cfg, chats or chats_full")
-            .Validate(o => o.Arms.Count == 0 || o.Arms.Sum(a => a.Weight) > 0, "Gateway:Arms: weights must not all be zero");
+            .Validate(o => o.Arms.Count == 0 || o.Arms.Sum(a => a.Weight) > 0, "Gateway:Arms: weights must not all be zero")
+            .Validate(o => o.Samplers.All(s => SamplerDestinations.Check(s) is null),
+                "Gateway:Samplers: each must be http://host:port or dns:///name:port");
         var gateway = builder.Snapshot<GatewayOptions>(GatewayOptions.Section);
         builder.Services.AddSingleton<ArmAssigner>();
         builder.Services.AddSingleton<ArmAssignmentMiddleware>();
-        builder.Services.AddReverseProxy().LoadFromMemory(Routes(), [SamplerCluster(gateway)]);
+        builder.Services.AddSingleton<SamplerFailoverMiddleware>();
+        builder.Services.AddReverseProxy()
+            .LoadFromMemory(Routes(), [SamplerCluster(gateway)])
+            .AddTransforms(SamplerResponseTransforms.Add);
+        // Replaces YARP's no-op resolver; only dns:/// samplers are expanded.
+        builder.Services.AddSingleton<IDestinationResolver, DnsSamplerResolver>();
 
         var app = builder.Build();
         app.MapChatsServiceDefaults();
         var arms = app.Services.GetRequiredService<ArmAssignmentMiddleware>();
+        var failover = app.Services.GetRequiredService<SamplerFailoverMiddleware>();
         // A custom pipeline replaces YARP's default steps, so they are listed again, in YARP's order; without
-        // UseLoadBalancing YARP ignores the cluster's policy and picks a sampler at random.
+        // UseLoadBalancing YARP ignores the cluster's policy and picks a sampler at random. Failover sits between the
+        // sampler's choice and the passive health check, so every attempt counts toward the health of its own sampler.
         app.MapReverseProxy(proxy =>
         {
             proxy.Use((context, next) => arms.InvokeAsync(context, next));
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
+            proxy.Use((context, next) => failover.InvokeAsync(context, next));
             proxy.UsePassiveHealthChecks();
         });
         return app;
@@ -72,7 +83,6 @@ public static class GatewayHost
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
             ActivityTimeout = options.ActivityTimeout,
         },
-        Destinations = options.Samplers.Select((uri, i) => (uri, i))
-            .ToDictionary(d => $"sampler-{d.i}", d => new DestinationConfig { Address = d.uri.ToString() }),
+        Destinations = SamplerDestinations.From(options.Samplers),
     };
 }

@@ -8,9 +8,35 @@ public sealed record GatewayOptions
     /// <summary>Configuration section name.</summary>
     public const string Section = "Gateway";
 
-    /// <summary>Sampler addresses (h2c); YARP balances across them.</summary>
+    /// <summary>
+    /// Default of <see cref="MaxBufferedRequestBytes"/>: 1 MiB. A GenerateRequest is a prompt and a few numbers (a few
+    /// KB); a receive limit on the Generate path should stay at or below this so every accepted request can be retried.
+    /// </summary>
+    public const int DefaultMaxBufferedRequestBytes = 1 << 20;
+
+    /// <summary>
+    /// Sampler addresses (h2c); YARP balances across them. <c>http://host:port</c> is one sampler;
+    /// <c>dns:///name:port</c> is every A/AAAA record of the name (a Kubernetes headless Service), re-resolved every
+    /// <see cref="DnsRefreshPeriod"/>.
+    /// </summary>
     [MinLength(1)]
     public IReadOnlyList<Uri> Samplers { get; init; } = [];
+
+    /// <summary>How often <c>dns:///</c> sampler names are resolved again (10 s).</summary>
+    public TimeSpan DnsRefreshPeriod { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The request bytes the gateway keeps so that a call refused by one sampler can be sent to another. A call whose
+    /// request is longer still goes through, but is not retried.
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int MaxBufferedRequestBytes { get; init; } = DefaultMaxBufferedRequestBytes;
+
+    /// <summary>
+    /// When every sampler was full: the wait the gateway suggests in its RESOURCE_EXHAUSTED detail and in the
+    /// <c>grpc-retry-pushback-ms</c> trailer (1 s).
+    /// </summary>
+    public TimeSpan RetryAfter { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Request header that identifies the client for sticky assignment; the peer address is used without it.</summary>
     [Required]

@@ -40,5 +40,8 @@ internal sealed class HeldGeneration : IDisposable
         return events;
     }
 
+    /// <summary>The call's responses, for a test that ends the call without releasing it.</summary>
+    public IAsyncStreamReader<GenerateEvent> ResponseStream => _call.ResponseStream;
+
     public void Dispose() => _call.Dispose();
 }
