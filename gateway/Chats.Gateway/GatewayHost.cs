@@ -36,8 +36,22 @@ public static class GatewayHost
         // A custom pipeline replaces YARP's default steps, so they are listed again, in YARP's order; without
         // UseLoadBalancing YARP ignores the cluster's policy and picks a sampler at random. Failover sits between the
         // sampler's choice and the passive health check, so every attempt counts toward the health of its own sampler.
+        var drain = app.Services.GetRequiredService<ServiceDrain>();
         app.MapReverseProxy(proxy =>
         {
+            // Proxied calls bypass the gRPC interceptor that admits calls elsewhere: counted here, so that SIGTERM
+            // waits for the generations going through this gateway and refuses new ones (UNAVAILABLE: try another).
+            proxy.Use(async (context, next) =>
+            {
+                using var admitted = drain.TryEnter();
+                if (admitted is null)
+                {
+                    GrpcStatusResponse.WriteTrailersOnly(context.Response, Grpc.Core.StatusCode.Unavailable, "the gateway is draining (shutting down) and takes no new calls; retry on another replica");
+                    return;
+                }
+
+                await next();
+            });
             proxy.Use((context, next) => arms.InvokeAsync(context, next));
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();

@@ -62,6 +62,41 @@ public sealed class DrainTests(ChatsSystemFixture fixture)
     }
 
     [Fact]
+    public async Task ADrainingGateway_FinishesTheGenerationItProxies_AndRefusesNewOnes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var gateway = Gateway.GatewayHost.Build([], new Dictionary<string, string?>
+        {
+            ["Gateway:Samplers:0"] = fixture.System.Services["sampler"].Grpc.ToString(),
+            ["Endpoints:Host"] = "127.0.0.1",
+            ["Endpoints:GrpcPort"] = "0",
+            ["Endpoints:HttpPort"] = "0",
+            ["Logging:LogLevel:Default"] = "Warning",
+        });
+        await gateway.StartAsync(ct);
+        using var client = new ChatsClient(gateway.BoundAddresses()[0]);
+        Task? stopping = null;
+        RpcException? refused = null;
+        var events = new List<GenerateEvent>();
+
+        await foreach (var e in client.StreamAsync(LongRequest(5), ct))
+        {
+            events.Add(e);
+            if (stopping is null && e.EventCase == GenerateEvent.EventOneofCase.Progress && e.Progress.Step == 5)
+            {
+                stopping = gateway.StopAsync(CancellationToken.None);
+                await WaitUntilDrainingAsync(gateway, ct);
+                refused = await Assert.ThrowsAsync<RpcException>(() => client.GenerateAsync(Requests.Small("a blue square", GuidanceMode.Chats), cancellationToken: ct));
+            }
+        }
+
+        await stopping!;
+        Assert.Equal(StatusCode.Unavailable, refused!.StatusCode);
+        Assert.Contains("the gateway is draining", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.Single(events, e => e.EventCase == GenerateEvent.EventOneofCase.Image);
+    }
+
+    [Fact]
     public async Task AGenerationStillRunning_WhenTheDrainTimeoutPasses_EndsWithUnavailable_NotCancelled()
     {
         var ct = TestContext.Current.CancellationToken;
