@@ -109,7 +109,15 @@ public sealed class GenerationPipeline
         ArgumentNullException.ThrowIfNull(spec);
         var (conditional, unconditional) = await EncodeAsync(spec, cancellationToken);
         INoiseScheduler scheduler = NoiseSchedulerFactory.Create(spec.Scheduler, _schedulerConfig);
-        scheduler.SetTimesteps(spec.Steps);
+        try
+        {
+            scheduler.SetTimesteps(spec.Steps);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new RequestValidationException("steps", $"{spec.Steps} is more than this model's scheduler can take ({e.Message.Split(" (Parameter", 2)[0].Split(Environment.NewLine)[0]})");
+        }
+
         HostTensor latents = InitialLatents(spec, initialNoise, scheduler.InitNoiseSigma);
         return new GenerationState(generationId, spec, conditional, unconditional, 0, latents, scheduler.CaptureState());
     }

@@ -83,6 +83,15 @@ public sealed class DdimScheduler : INoiseScheduler
                 break;
         }
 
+        // Leading spacing with steps_offset reaches T itself at numInferenceSteps = T (diffusers then fails with an
+        // IndexError at the first step); refuse it here, where the caller can name the field.
+        if (timesteps[0] >= trainSteps)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(numInferenceSteps), numInferenceSteps,
+                $"{numInferenceSteps} steps with steps_offset {_config.StepsOffset} start at timestep {timesteps[0]}, past the last of {trainSteps} training timesteps");
+        }
+
         _timesteps = timesteps;
         _timestepValues = Array.ConvertAll(timesteps, t => (float)t);
         _nextStep = 0;

@@ -116,6 +116,17 @@ public sealed class SchedulerInvariantTests
     }
 
     [Fact]
+    public void Ddim_LeadingWithOffset_AtEveryTrainingTimestep_IsRefused_NotAnIndexErrorLater()
+    {
+        var scheduler = new DdimScheduler(SchedulerConfig.StableDiffusionDefaults);
+        scheduler.SetTimesteps(999);
+        Assert.Equal(999, scheduler.TrainingTimesteps[0]);
+
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => scheduler.SetTimesteps(1000));
+        Assert.Contains("start at timestep 1000, past the last of 1000 training timesteps", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Step_BeforeSetTimesteps_Throws()
     {
         var scheduler = new DdimScheduler(SchedulerConfig.StableDiffusionDefaults);
