@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Chats.Core.Guidance;
 using Chats.Core.Sampling;
 using Chats.Core.Tensors;
+using Chats.ServiceDefaults;
 
 namespace Chats.Sampler;
 
@@ -20,6 +21,7 @@ public sealed record SamplerOptions
 
     /// <summary>Text-encoder service address (http://host:port, h2c).</summary>
     [Required]
+    [ServiceAddress(Section)]
     public Uri? TextEncoder { get; init; }
 
     /// <summary>θ+ denoiser address; required for CHATS modes.</summary>
@@ -33,6 +35,7 @@ public sealed record SamplerOptions
 
     /// <summary>Decoder service address.</summary>
     [Required]
+    [ServiceAddress(Section)]
     public Uri? Decoder { get; init; }
 
     /// <summary>Mode used when neither the request nor the gateway's A/B arm names one.</summary>
