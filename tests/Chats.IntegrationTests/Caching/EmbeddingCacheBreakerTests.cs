@@ -67,6 +67,30 @@ public sealed class EmbeddingCacheBreakerTests(ChatsSystemFixture fixture)
     }
 
     [Fact]
+    public async Task RedisDownAtStart_TheServiceStartsAndServes_AndUsesRedisOnceItIsUp()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        int port = RedisServer.FreePort();
+        var started = Stopwatch.StartNew();
+        await using var cached = await TextEncoderHost.StartAsync(fixture.ModelPath, new()
+        {
+            ["EmbeddingCache:Redis"] = $"127.0.0.1:{port}",
+            ["EmbeddingCache:BreakerCooldown"] = "00:00:01",
+        }, ct);
+        started.Stop();
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.False((await cached.EncodeAsync($"no redis yet {i} {Guid.NewGuid():N}", ct)).CacheHit);
+        }
+
+        using var redis = RedisServer.Start(port);
+        string prompt = "redis came up " + Guid.NewGuid().ToString("N");
+
+        Assert.True(await cached.EventuallyHitsAsync(prompt, TimeSpan.FromSeconds(30), ct), "the cache was not used within 30 s of Redis coming up");
+        TestContext.Current.TestOutputHelper?.WriteLine($"text encoder with Redis down started in {started.Elapsed.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
     public async Task RedisKilledMidRun_GenerationsThroughTheGatewayStillSucceed()
     {
         var ct = TestContext.Current.CancellationToken;
