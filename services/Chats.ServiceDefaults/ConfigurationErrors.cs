@@ -6,7 +6,7 @@ namespace Chats.ServiceDefaults;
 
 /// <summary>
 /// Bad configuration values fail start-up with one line per problem, naming the key and the value
-/// (<c>chats: configuration error: Denoiser:MaxBatch: 'abc' is not an integer</c>) and exit code 2, never a
+/// (<c>chats: configuration error: Denoiser:MaxBatch = 'abc': not an integer</c>) and exit code 2, never a
 /// stack trace: the operator has a typo to fix, not a bug to report. Used by every service's <c>Program.cs</c>
 /// and by the CLI's <c>serve</c> and <c>up</c>.
 /// </summary>
@@ -57,7 +57,7 @@ public static partial class ConfigurationErrors
             case OptionsValidationException validation:
                 return validation.Failures.ToList();
             case InvalidOperationException when BinderFailure().Match(e.Message) is { Success: true } match:
-                return [$"{match.Groups["key"].Value}: '{match.Groups["value"].Value}' {Expected(match.Groups["type"].Value)}"];
+                return [$"{match.Groups["key"].Value} = '{match.Groups["value"].Value}': {Expected(match.Groups["type"].Value)}"];
             case AggregateException aggregate:
                 var inner = aggregate.Flatten().InnerExceptions.Select(Describe).ToList();
                 return inner.Count > 0 && inner.All(p => p is not null) ? [.. inner.SelectMany(p => p!)] : null;
@@ -66,15 +66,15 @@ public static partial class ConfigurationErrors
         }
     }
 
-    /// <summary>What the binder needed, as the rest of "'value' ...".</summary>
+    /// <summary>What the binder needed.</summary>
     private static string Expected(string typeName) => typeName switch
     {
-        "System.Int32" or "System.Int64" or "System.Int16" or "System.Byte" or "System.UInt32" or "System.UInt64" or "System.UInt16" => "is not an integer",
-        "System.Double" or "System.Single" or "System.Decimal" => "is not a number",
-        "System.Boolean" => "is not true or false",
-        "System.TimeSpan" => "is not a time span ([d.]hh:mm:ss[.fff], e.g. 00:00:30)",
-        "System.Uri" => "is not a URI",
-        _ when FindType(typeName) is { IsEnum: true } type => $"is not a {type.Name}; use {string.Join(", ", Enum.GetNames(type))}",
+        "System.Int32" or "System.Int64" or "System.Int16" or "System.Byte" or "System.UInt32" or "System.UInt64" or "System.UInt16" => "not an integer",
+        "System.Double" or "System.Single" or "System.Decimal" => "not a number",
+        "System.Boolean" => "not true or false",
+        "System.TimeSpan" => "not a time span ([d.]hh:mm:ss[.fff], e.g. 00:00:30)",
+        "System.Uri" => "not a URI",
+        _ when FindType(typeName) is { IsEnum: true } type => $"not a {type.Name}; use {string.Join(", ", Enum.GetNames(type))}",
         _ => $"cannot be read as {typeName[(typeName.LastIndexOf('.') + 1)..]}",
     };
 

@@ -10,8 +10,10 @@ namespace Chats.ServiceDefaults;
 /// <summary>
 /// Validates an options record by its data annotations, like <c>ValidateDataAnnotations</c>, but says each problem
 /// in configuration terms, one line per bad value naming the key and the value as configured:
-/// <c>Denoiser:MaxBatch: '0' is out of range; use 1 to 1024</c>. DataAnnotations' own text names the C# member
-/// (<c>The field MaxBatch must be between 1 and 1024.</c>) and neither the section nor the value.
+/// <c>Denoiser:MaxBatch = '0': out of range; use 1 to 1024</c>. DataAnnotations' own text names the C# member
+/// (<c>The field MaxBatch must be between 1 and 1024.</c>) and neither the section nor the value. Like
+/// <c>ValidateDataAnnotations</c> it also runs <see cref="IValidatableObject.Validate"/>, whose results are expected
+/// to name their keys already.
 /// </summary>
 /// <typeparam name="TOptions">The options record.</typeparam>
 internal sealed class OptionsSectionValidator<TOptions>(string section, IConfiguration configuration) : IValidateOptions<TOptions>
@@ -46,6 +48,14 @@ internal sealed class OptionsSectionValidator<TOptions>(string section, IConfigu
             }
         }
 
+        // Always, not only when the properties passed (as Validator.TryValidateObject would): every problem at once.
+        if (options is IValidatableObject validatable)
+        {
+            failures.AddRange(validatable.Validate(new ValidationContext(options))
+                .Where(r => r != ValidationResult.Success)
+                .Select(r => r.ErrorMessage ?? $"{section}: {string.Join(", ", r.MemberNames)} is not valid"));
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
@@ -55,13 +65,13 @@ internal sealed class OptionsSectionValidator<TOptions>(string section, IConfigu
         string? raw = configuration[key];
         return attribute switch
         {
-            // These already say it as "Section:Key: 'value' problem".
+            // These already name the key and the value ("Section:Key: 'value' is not ...").
             ConfigurationValueAttribute or ServiceAddressAttribute => result.ErrorMessage ?? key,
             RequiredAttribute when raw is null => $"{key}: required, and not set",
-            RequiredAttribute => $"{key}: required, and set to '{raw}'",
-            RangeAttribute range => $"{key}: '{raw ?? Format(value)}' is out of range; use {range.Minimum} to {range.Maximum}",
+            RequiredAttribute => $"{key} = '{raw}': required, and empty",
+            RangeAttribute range => $"{key} = '{raw ?? Format(value)}': out of range; use {range.Minimum} to {range.Maximum}",
             MinLengthAttribute min => $"{key}: needs at least {min.Length} value(s), has {Count(value)}",
-            _ => $"{key}: '{raw ?? Format(value)}': {result.ErrorMessage}",
+            _ => $"{key} = '{raw ?? Format(value)}': {result.ErrorMessage}",
         };
     }
 

@@ -30,7 +30,7 @@ public sealed class ServiceAddressAttribute(string section) : ValidationAttribut
             if (!IsServiceAddress(address))
             {
                 return new ValidationResult(
-                    $"{Section}:{validationContext.MemberName}: '{address.OriginalString}' is not an absolute http(s) URI or dns:///host:port",
+                    $"{Section}:{validationContext.MemberName} = '{address.OriginalString}': not an absolute http(s) URI or dns:///host:port",
                     [validationContext.MemberName ?? string.Empty]);
             }
         }

@@ -27,7 +27,7 @@ public static class ServiceDefaultsExtensions
             var problems = endpointsValidator.Validate(Options.DefaultName, endpoints).Failures?.ToList() ?? [];
             if (!System.Net.IPAddress.TryParse(endpoints.Host, out var address))
             {
-                problems.Add($"{EndpointOptions.Section}:{nameof(EndpointOptions.Host)}: '{endpoints.Host}' is not an IP address (e.g. 127.0.0.1, 0.0.0.0)");
+                problems.Add($"{EndpointOptions.Section}:{nameof(EndpointOptions.Host)} = '{endpoints.Host}': not an IP address (e.g. 127.0.0.1, 0.0.0.0)");
             }
 
             if (problems.Count > 0)

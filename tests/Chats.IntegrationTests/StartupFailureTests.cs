@@ -274,16 +274,16 @@ public sealed class StartupFailureTests : IDisposable
 
     public static TheoryData<string[], string> ServeCases => new()
     {
-        { SamplerArgs("--Sampler:Decoder=not a url"), "Sampler:Decoder: 'not a url' is not an absolute http(s) URI or dns:///host:port" },
-        { SamplerArgs("--Sampler:DefaultMode=x"), "Sampler:DefaultMode: 'x' is not a GuidanceMode; use Cfg, Chats, ChatsFull" },
-        { SamplerArgs("--Sampler:MaxSteps=0"), "Sampler:MaxSteps: '0' is out of range; use 1 to 1000" },
-        { DenoiserArgs("--Denoiser:Role=foo"), "Denoiser:Role: 'foo' is not a DenoiserRole; use Preferred, Dispreferred, Standard" },
-        { DenoiserArgs("--Denoiser:MaxBatch=abc"), "Denoiser:MaxBatch: 'abc' is not an integer" },
-        { DenoiserArgs("--Denoiser:SessionIdleTimeout=soon"), "Denoiser:SessionIdleTimeout: 'soon' is not a time span ([d.]hh:mm:ss[.fff], e.g. 00:00:30)" },
+        { SamplerArgs("--Sampler:Decoder=not a url"), "Sampler:Decoder = 'not a url': not an absolute http(s) URI or dns:///host:port" },
+        { SamplerArgs("--Sampler:DefaultMode=x"), "Sampler:DefaultMode = 'x': not a GuidanceMode; use Cfg, Chats, ChatsFull" },
+        { SamplerArgs("--Sampler:MaxSteps=0"), "Sampler:MaxSteps = '0': out of range; use 1 to 1000" },
+        { DenoiserArgs("--Denoiser:Role=foo"), "Denoiser:Role = 'foo': not a DenoiserRole; use Preferred, Dispreferred, Standard" },
+        { DenoiserArgs("--Denoiser:MaxBatch=abc"), "Denoiser:MaxBatch = 'abc': not an integer" },
+        { DenoiserArgs("--Denoiser:SessionIdleTimeout=soon"), "Denoiser:SessionIdleTimeout = 'soon': not a time span ([d.]hh:mm:ss[.fff], e.g. 00:00:30)" },
         { ["serve", "denoiser", "--Endpoints:GrpcPort=0", "--Endpoints:HttpPort=0"], "Denoiser:ModelPath: required, and not set" },
-        { DenoiserArgs("--Endpoints:GrpcPort=70000"), "Endpoints:GrpcPort: '70000' is out of range; use 0 to 65535" },
-        { DenoiserArgs("--Endpoints:Host=localhost"), "Endpoints:Host: 'localhost' is not an IP address (e.g. 127.0.0.1, 0.0.0.0)" },
-        { ["serve", "text-encoder", $"--TextEncoder:ModelPath={s_model}", "--EmbeddingCache:BreakerFailures=-1"], "EmbeddingCache:BreakerFailures: '-1' is out of range; use 0 to 1000" },
+        { DenoiserArgs("--Endpoints:GrpcPort=70000"), "Endpoints:GrpcPort = '70000': out of range; use 0 to 65535" },
+        { DenoiserArgs("--Endpoints:Host=localhost"), "Endpoints:Host = 'localhost': not an IP address (e.g. 127.0.0.1, 0.0.0.0)" },
+        { ["serve", "text-encoder", $"--TextEncoder:ModelPath={s_model}", "--EmbeddingCache:BreakerFailures=-1"], "EmbeddingCache:BreakerFailures = '-1': out of range; use 0 to 1000" },
     };
 
     [Theory]
@@ -304,9 +304,9 @@ public sealed class StartupFailureTests : IDisposable
     }
 
     [Theory]
-    [InlineData("Chats.Sampler", "--Sampler:DefaultMode=x", "Sampler:DefaultMode: 'x' is not a GuidanceMode; use Cfg, Chats, ChatsFull")]
-    [InlineData("Chats.Denoiser", "--Denoiser:MaxBatch=0", "Denoiser:MaxBatch: '0' is out of range; use 1 to 1024")]
-    [InlineData("Chats.Gateway", "--Gateway:ActivityTimeout=long", "Gateway:ActivityTimeout: 'long' is not a time span ([d.]hh:mm:ss[.fff], e.g. 00:00:30)")]
+    [InlineData("Chats.Sampler", "--Sampler:DefaultMode=x", "Sampler:DefaultMode = 'x': not a GuidanceMode; use Cfg, Chats, ChatsFull")]
+    [InlineData("Chats.Denoiser", "--Denoiser:MaxBatch=0", "Denoiser:MaxBatch = '0': out of range; use 1 to 1024")]
+    [InlineData("Chats.Gateway", "--Gateway:ActivityTimeout=long", "Gateway:ActivityTimeout = 'long': not a time span ([d.]hh:mm:ss[.fff], e.g. 00:00:30)")]
     public async Task ServiceBinary_BadValue_FailsWithOneLineNamingKeyAndValue_ExitCode2(string service, string setting, string problem)
     {
         string binary = Path.Combine(AppContext.BaseDirectory, service + ".dll");
