@@ -1,3 +1,4 @@
 using Chats.Gateway;
+using Chats.ServiceDefaults;
 
-await GatewayHost.Build(args).RunAsync();
+return await ConfigurationErrors.RunAsync(() => GatewayHost.Build(args));

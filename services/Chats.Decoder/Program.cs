@@ -1,3 +1,4 @@
 using Chats.Decoder;
+using Chats.ServiceDefaults;
 
-await DecoderServiceHost.Build(args).RunAsync();
+return await ConfigurationErrors.RunAsync(() => DecoderServiceHost.Build(args));

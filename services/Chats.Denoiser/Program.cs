@@ -1,3 +1,4 @@
 using Chats.Denoiser;
+using Chats.ServiceDefaults;
 
-await DenoiserServiceHost.Build(args).RunAsync();
+return await ConfigurationErrors.RunAsync(() => DenoiserServiceHost.Build(args));

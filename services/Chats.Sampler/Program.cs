@@ -1,3 +1,4 @@
 using Chats.Sampler;
+using Chats.ServiceDefaults;
 
-await SamplerServiceHost.Build(args).RunAsync();
+return await ConfigurationErrors.RunAsync(() => SamplerServiceHost.Build(args));

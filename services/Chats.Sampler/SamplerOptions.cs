@@ -19,20 +19,22 @@ public sealed record SamplerOptions : IValidatableObject
     [Required]
     public string ModelPath { get; init; } = string.Empty;
 
+    // A key bound to null (a role the local system does not run) reads as no replicas, not as a null list.
+
     /// <summary>Text-encoder replicas (see <see cref="ReplicaAddresses"/>); at least one.</summary>
-    public ReplicaAddresses TextEncoder { get; init; } = [];
+    public ReplicaAddresses TextEncoder { get; init => field = value ?? []; } = [];
 
     /// <summary>θ+ denoiser replicas; required for CHATS modes.</summary>
-    public ReplicaAddresses Preferred { get; init; } = [];
+    public ReplicaAddresses Preferred { get; init => field = value ?? []; } = [];
 
     /// <summary>θ− denoiser replicas; required for CHATS modes.</summary>
-    public ReplicaAddresses Dispreferred { get; init; } = [];
+    public ReplicaAddresses Dispreferred { get; init => field = value ?? []; } = [];
 
     /// <summary>Standard denoiser replicas for CFG; CFG falls back to θ+ when none.</summary>
-    public ReplicaAddresses Standard { get; init; } = [];
+    public ReplicaAddresses Standard { get; init => field = value ?? []; } = [];
 
     /// <summary>Decoder replicas; at least one.</summary>
-    public ReplicaAddresses Decoder { get; init; } = [];
+    public ReplicaAddresses Decoder { get; init => field = value ?? []; } = [];
 
     /// <summary>How often <c>dns:///</c> addresses are resolved again (replicas come and go).</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]

@@ -20,12 +20,36 @@ public static class ChatsServiceHost
         return builder.AddChatsServiceDefaults();
     }
 
-    /// <summary>Binds <typeparamref name="TOptions"/> to <paramref name="section"/>, validated by its data annotations at start-up.</summary>
+    /// <summary>
+    /// Binds <typeparamref name="TOptions"/> to <paramref name="section"/>, validated by its data annotations at start-up;
+    /// each failure names the key and the value (see <see cref="OptionsSectionValidator{TOptions}"/>).
+    /// </summary>
     public static OptionsBuilder<TOptions> AddValidatedOptions<TOptions>(this WebApplicationBuilder builder, string section)
         where TOptions : class
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.Services.AddOptions<TOptions>().BindConfiguration(section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<TOptions>>(new OptionsSectionValidator<TOptions>(section, builder.Configuration));
+        return builder.Services.AddOptions<TOptions>().BindConfiguration(section).ValidateOnStart();
+    }
+
+    /// <summary>
+    /// Binds and validates every options type registered with ValidateOnStart now, so a bad configuration value fails
+    /// <c>Build</c>, as a bad model folder does, with an exception <see cref="ConfigurationErrors"/> turns into one line.
+    /// Left to <c>StartAsync</c>, the host would also log it as "Hosting failed to start" with a stack trace.
+    /// </summary>
+    public static WebApplication ValidateOptionsBeforeStart(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        try
+        {
+            app.Services.GetService<IStartupValidator>()?.Validate();
+            return app;
+        }
+        catch
+        {
+            ((IDisposable)app).Dispose();
+            throw;
+        }
     }
 
     /// <summary>The options of <paramref name="section"/> as configured now (for wiring that happens before the container exists).</summary>

@@ -19,14 +19,27 @@ public static class ServiceDefaultsExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var endpoints = builder.Configuration.GetSection(EndpointOptions.Section).Get<EndpointOptions>() ?? new EndpointOptions();
-        builder.Services.AddOptions<EndpointOptions>().BindConfiguration(EndpointOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.AddValidatedOptions<EndpointOptions>(EndpointOptions.Section);
+        var endpointsValidator = new OptionsSectionValidator<EndpointOptions>(EndpointOptions.Section, builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            var address = System.Net.IPAddress.Parse(endpoints.Host);
-            kestrel.Listen(address, endpoints.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
+            // Kestrel takes these before options validation runs: check them first, so that a bad port or host is
+            // reported as its key and value rather than as Kestrel's ArgumentOutOfRangeException or FormatException.
+            var problems = endpointsValidator.Validate(Options.DefaultName, endpoints).Failures?.ToList() ?? [];
+            if (!System.Net.IPAddress.TryParse(endpoints.Host, out var address))
+            {
+                problems.Add($"{EndpointOptions.Section}:{nameof(EndpointOptions.Host)} = '{endpoints.Host}': not an IP address (e.g. 127.0.0.1, 0.0.0.0)");
+            }
+
+            if (problems.Count > 0)
+            {
+                throw new OptionsValidationException(EndpointOptions.Section, typeof(EndpointOptions), problems);
+            }
+
+            kestrel.Listen(address!, endpoints.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
             if (endpoints.HttpPort >= 0)
             {
-                kestrel.Listen(address, endpoints.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
+                kestrel.Listen(address!, endpoints.HttpPort, listen => listen.Protocols = HttpProtocols.Http1);
             }
         });
 
@@ -62,10 +75,15 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    /// <summary>Maps the gRPC health service, reflection, <c>/metrics</c> and <c>/healthz</c>.</summary>
+    /// <summary>
+    /// Validates the configuration (a bad value fails here, see <see cref="ChatsServiceHost.ValidateOptionsBeforeStart"/>),
+    /// then maps the gRPC health service, reflection, <c>/metrics</c> and <c>/healthz</c>.
+    /// </summary>
     public static WebApplication MapChatsServiceDefaults(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // Every service calls this right after Build: the one shared place to fail Build on a bad value.
+        app.ValidateOptionsBeforeStart();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapMetrics("/metrics");

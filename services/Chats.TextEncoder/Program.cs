@@ -1,3 +1,4 @@
 using Chats.TextEncoder;
+using Chats.ServiceDefaults;
 
-await TextEncoderServiceHost.Build(args).RunAsync();
+return await ConfigurationErrors.RunAsync(() => TextEncoderServiceHost.Build(args));

@@ -21,7 +21,7 @@ public static class TextEncoderServiceHost
             var cache = sp.GetRequiredService<IOptions<EmbeddingCacheOptions>>();
             return string.IsNullOrWhiteSpace(cache.Value.Redis)
                 ? new InMemoryEmbeddingCache(cache)
-                : ActivatorUtilities.CreateInstance<RedisEmbeddingCache>(sp);
+                : ActivatorUtilities.CreateInstance<RedisEmbeddingCache>(sp, sp.GetService<TimeProvider>() ?? TimeProvider.System);
         });
         builder.Services.AddSingleton<ITextConditioningModel>(sp =>
         {
@@ -36,6 +36,8 @@ public static class TextEncoderServiceHost
 
         // Load weights before accepting traffic: a bad model folder fails start-up, not a request.
         app.LoadBeforeStart<ITextConditioningModel>();
+        // Creating the cache starts connecting to Redis (in the background), so the first request finds it connected.
+        app.LoadBeforeStart<IEmbeddingCache>();
         return app;
     }
 }

@@ -19,9 +19,11 @@ internal sealed class RedisServer : IDisposable
 
     public string Configuration => $"127.0.0.1:{Port}";
 
-    public static RedisServer Start()
+    /// <summary>Starts redis-server on <paramref name="port"/> (a free port when null) and waits until it listens.</summary>
+    public static RedisServer Start(int? port = null) => Start(port ?? FreePort());
+
+    private static RedisServer Start(int port)
     {
-        int port = FreePort();
         var start = new ProcessStartInfo("redis-server", $"--port {port} --bind 127.0.0.1 --save \"\" --appendonly no")
         {
             RedirectStandardOutput = true,
@@ -67,10 +69,33 @@ internal sealed class RedisServer : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    /// <summary>Kills the server (SIGKILL): connections drop without a goodbye, as when a Redis pod dies.</summary>
+    public void Kill()
+    {
+        _process.Kill();
+        _process.WaitForExit(5000);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="signal"/> (e.g. STOP, CONT) to the server. A stopped server keeps its connections open
+    /// and answers nothing, like a hung or partitioned Redis: every call waits out its timeout.
+    /// </summary>
+    public void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            ?? throw new InvalidOperationException("kill did not start");
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {_process.Id} exited with {kill.ExitCode}");
+        }
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)
         {
+            // SIGKILL also ends a server stopped with SIGSTOP.
             _process.Kill();
             _process.WaitForExit(5000);
         }

@@ -41,9 +41,10 @@ public sealed class SamplerOptionsBindingTests
     }
 
     [Fact]
-    public async Task UnknownWireDtype_FailsStartUp_NamingKeyAndValue()
+    public void UnknownWireDtype_FailsStartUp_NamingKeyAndValue()
     {
-        await using var app = SamplerServiceHost.Build([], new Dictionary<string, string?>
+        // Options are validated in Build (before anything listens), like a bad model folder.
+        var e = Assert.ThrowsAny<Exception>(() => SamplerServiceHost.Build([], new Dictionary<string, string?>
         {
             ["Sampler:ModelPath"] = "m",
             ["Sampler:TextEncoder"] = "http://127.0.0.1:1",
@@ -53,9 +54,7 @@ public sealed class SamplerOptionsBindingTests
             ["Endpoints:GrpcPort"] = "0",
             ["Endpoints:HttpPort"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",
-        });
-
-        var e = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync(TestContext.Current.CancellationToken));
+        }));
 
         Assert.Contains("Sampler:WireDtype: 'fp16' is not a wire dtype; use float32, float16, bfloat16", e.Message, StringComparison.Ordinal);
     }
@@ -83,9 +82,9 @@ public sealed class SamplerOptionsBindingTests
     [InlineData("Sampler:Preferred:1", "not a url", "Sampler:Preferred:1 = 'not a url': not an http://host:port or dns:///host:port address")]
     [InlineData("Sampler:Preferred:1", "dns:///no-port", "Sampler:Preferred:1 = 'dns:///no-port': a dns:/// address is dns:///host:port, with the port")]
     [InlineData("Sampler:Failover:MaxAttempts", "0", "Sampler:Failover:MaxAttempts:")]
-    public async Task ABadAddressOrPolicy_FailsStartUp_NamingTheKeyAndValue(string key, string value, string expected)
+    public void ABadAddressOrPolicy_FailsStartUp_NamingTheKeyAndValue(string key, string value, string expected)
     {
-        await using var app = SamplerServiceHost.Build([], new Dictionary<string, string?>
+        var e = Assert.ThrowsAny<Exception>(() => SamplerServiceHost.Build([], new Dictionary<string, string?>
         {
             ["Sampler:ModelPath"] = "m",
             ["Sampler:TextEncoder"] = "http://127.0.0.1:1",
@@ -96,9 +95,7 @@ public sealed class SamplerOptionsBindingTests
             ["Endpoints:GrpcPort"] = "0",
             ["Endpoints:HttpPort"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",
-        });
-
-        var e = await Assert.ThrowsAnyAsync<Exception>(() => app.StartAsync(TestContext.Current.CancellationToken));
+        }));
 
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
     }

@@ -13,6 +13,9 @@ namespace Chats.IntegrationTests;
 /// A bad model folder fails the service at start-up: the host's Build throws (so the service never listens and is
 /// never reported ready), with a message naming the offending file and the problem, instead of failing a request later.
 /// Each case copies tiny-sd15 to a temp folder and breaks one thing in the component the role loads.
+/// A bad configuration value fails start-up with one line on stderr naming the key and the value, exit code 2 and no
+/// stack trace, whether the service runs as <c>chats serve ROLE</c>, inside <c>chats up</c>, or as its own binary: those
+/// cases run the real process.
 /// </summary>
 public sealed class StartupFailureTests : IDisposable
 {
@@ -250,5 +253,79 @@ public sealed class StartupFailureTests : IDisposable
         }
 
         AssertNames(BuildFails(role), path, "corrupt safetensors header");
+    }
+
+    // --- Bad configuration values: one line naming key and value, exit code 2, no stack trace, in real processes. ---
+
+    private static readonly TimeSpan s_timeout = TimeSpan.FromMinutes(3);
+    private static readonly string s_model = FixturePaths.Combine("tiny-chats-sd15");
+
+    /// <summary>The CLI (chats.dll) next to the test assembly, as the CLI project reference puts it there.</summary>
+    private static string Cli => typeof(Cli.Commands.CommandErrors).Assembly.Location;
+
+    private static string[] SamplerArgs(params string[] settings) =>
+    [
+        "serve", "sampler", $"--Sampler:ModelPath={s_model}", "--Sampler:TextEncoder=http://127.0.0.1:1",
+        "--Sampler:Decoder=http://127.0.0.1:2", "--Sampler:Preferred=http://127.0.0.1:3", "--Endpoints:GrpcPort=0", "--Endpoints:HttpPort=0", .. settings,
+    ];
+
+    private static string[] DenoiserArgs(params string[] settings) =>
+        ["serve", "denoiser", $"--Denoiser:ModelPath={s_model}", "--Denoiser:Role=Preferred", "--Endpoints:GrpcPort=0", "--Endpoints:HttpPort=0", .. settings];
+
+    public static TheoryData<string[], string> ServeCases => new()
+    {
+        { SamplerArgs("--Sampler:Decoder=not a url"), "Sampler:Decoder = 'not a url': not an http://host:port or dns:///host:port address" },
+        { SamplerArgs("--Sampler:DefaultMode=x"), "Sampler:DefaultMode = 'x': not a GuidanceMode; use Cfg, Chats, ChatsFull" },
+        { SamplerArgs("--Sampler:MaxSteps=0"), "Sampler:MaxSteps = '0': out of range; use 1 to 1000" },
+        { DenoiserArgs("--Denoiser:Role=foo"), "Denoiser:Role = 'foo': not a DenoiserRole; use Preferred, Dispreferred, Standard" },
+        { DenoiserArgs("--Denoiser:MaxBatch=abc"), "Denoiser:MaxBatch = 'abc': not an integer" },
+        { DenoiserArgs("--Denoiser:SessionIdleTimeout=soon"), "Denoiser:SessionIdleTimeout = 'soon': not a time span ([d.]hh:mm:ss[.fff], e.g. 00:00:30)" },
+        { ["serve", "denoiser", "--Endpoints:GrpcPort=0", "--Endpoints:HttpPort=0"], "Denoiser:ModelPath: required, and not set" },
+        { DenoiserArgs("--Endpoints:GrpcPort=70000"), "Endpoints:GrpcPort = '70000': out of range; use 0 to 65535" },
+        { DenoiserArgs("--Endpoints:Host=localhost"), "Endpoints:Host = 'localhost': not an IP address (e.g. 127.0.0.1, 0.0.0.0)" },
+        { ["serve", "text-encoder", $"--TextEncoder:ModelPath={s_model}", "--EmbeddingCache:BreakerFailures=-1"], "EmbeddingCache:BreakerFailures = '-1': out of range; use 0 to 1000" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ServeCases))]
+    public async Task Serve_BadValue_FailsWithOneLineNamingKeyAndValue_ExitCode2(string[] args, string problem)
+    {
+        var run = await ProcessRun.DotnetAsync(Cli, args, s_timeout, TestContext.Current.CancellationToken);
+
+        AssertConfigurationError(run, problem);
+    }
+
+    [Fact]
+    public async Task Up_BadValue_FailsWithOneLineNamingKeyAndValue_ExitCode2()
+    {
+        var run = await ProcessRun.DotnetAsync(Cli, ["up", "--model", s_model, "--wire-dtype", "fp16"], s_timeout, TestContext.Current.CancellationToken);
+
+        AssertConfigurationError(run, "Sampler:WireDtype: 'fp16' is not a wire dtype; use float32, float16, bfloat16");
+    }
+
+    [Theory]
+    [InlineData("Chats.Sampler", "--Sampler:DefaultMode=x", "Sampler:DefaultMode = 'x': not a GuidanceMode; use Cfg, Chats, ChatsFull")]
+    [InlineData("Chats.Denoiser", "--Denoiser:MaxBatch=0", "Denoiser:MaxBatch = '0': out of range; use 1 to 1024")]
+    [InlineData("Chats.Gateway", "--Gateway:ActivityTimeout=long", "Gateway:ActivityTimeout = 'long': not a time span ([d.]hh:mm:ss[.fff], e.g. 00:00:30)")]
+    public async Task ServiceBinary_BadValue_FailsWithOneLineNamingKeyAndValue_ExitCode2(string service, string setting, string problem)
+    {
+        string binary = Path.Combine(AppContext.BaseDirectory, service + ".dll");
+        string[] args = service switch
+        {
+            "Chats.Sampler" => [.. SamplerArgs(setting).Skip(2)],
+            "Chats.Denoiser" => [.. DenoiserArgs(setting).Skip(2)],
+            _ => ["--Gateway:Samplers:0=http://127.0.0.1:1", "--Endpoints:GrpcPort=0", "--Endpoints:HttpPort=0", setting],
+        };
+
+        var run = await ProcessRun.DotnetAsync(binary, args, s_timeout, TestContext.Current.CancellationToken);
+
+        AssertConfigurationError(run, problem);
+    }
+
+    private static void AssertConfigurationError(ProcessRun run, string problem)
+    {
+        Assert.True(run.ExitCode == 2, $"exit code {run.ExitCode}; stdout: {run.StandardOutput}; stderr: {run.StandardError}");
+        Assert.Equal(["chats: configuration error: " + problem], run.ErrorLines);
+        Assert.DoesNotContain("   at ", run.StandardOutput + run.StandardError, StringComparison.Ordinal);
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Chats.ServiceDefaults;
 using Grpc.Core;
 
 namespace Chats.Cli.Commands;
@@ -6,7 +7,8 @@ namespace Chats.Cli.Commands;
 /// <summary>
 /// The CLI's one error path. Verbs let exceptions out; this turns those the user can act on (bad arguments or
 /// request fields, files that are missing or malformed, a refusal from the gateway) into one <c>error:</c> line and
-/// exit code 1, and Ctrl+C into exit code 130. Anything else is a bug and keeps its stack trace (still exit code 1).
+/// exit code 1, a bad configuration value into one <c>chats: configuration error:</c> line per problem and exit code 2
+/// (<see cref="ConfigurationErrors"/>), and Ctrl+C into exit code 130. Anything else is a bug and keeps its stack trace (still exit code 1).
 /// </summary>
 internal static class CommandErrors
 {
@@ -33,6 +35,12 @@ internal static class CommandErrors
         {
             Console.Error.WriteLine("stopped");
             return Stopped;
+        }
+        catch (Exception e) when (ConfigurationErrors.Describe(e) is { } problems)
+        {
+            // serve ROLE --Section:Key=value and up: a bad value is the operator's to fix, said as the services say it.
+            ConfigurationErrors.Write(Console.Error, problems);
+            return ConfigurationErrors.ExitCode;
         }
         catch (Exception e)
         {
