@@ -70,6 +70,22 @@ public sealed record DenoiserOptions
     [Range(1, 100_000)]
     public int MaxQueuedSteps { get; init; } = new DenoiserEngineOptions().MaxQueuedSteps;
 
+    /// <summary>Largest latent height or width a step may send (default 256: 2048 px over a VAE factor of 8).</summary>
+    [Range(1, 1024)]
+    public int MaxLatentSide { get; init; } = new DenoiserEngineOptions().MaxLatentSide;
+
+    /// <summary>Latents one step may carry.</summary>
+    [Range(1, 64)]
+    public int MaxLatentBatch { get; init; } = new DenoiserEngineOptions().MaxLatentBatch;
+
+    /// <summary>Conditionings one session may be opened with.</summary>
+    [Range(1, 64)]
+    public int MaxConditionings { get; init; } = new DenoiserEngineOptions().MaxConditionings;
+
+    /// <summary>Tokens one conditioning may have (default 308, four CLIP windows).</summary>
+    [Range(1, 4096)]
+    public int MaxConditioningTokens { get; init; } = new DenoiserEngineOptions().MaxConditioningTokens;
+
     /// <summary>The session engine's limits these settings name.</summary>
     public DenoiserEngineOptions EngineOptions() => new()
     {
@@ -81,6 +97,10 @@ public sealed record DenoiserOptions
         MaxQueueDelay = TimeSpan.FromTicks(MaxQueueDelay * (TimeSpan.TicksPerMillisecond / 1000)),
         MaxQueuedSteps = MaxQueuedSteps,
         Threads = Threads,
+        MaxLatentSide = MaxLatentSide,
+        MaxLatentBatch = MaxLatentBatch,
+        MaxConditionings = MaxConditionings,
+        MaxConditioningTokens = MaxConditioningTokens,
     };
 
     /// <summary>A session that sends no step for this long is closed (DEADLINE_EXCEEDED) and its slot freed.</summary>

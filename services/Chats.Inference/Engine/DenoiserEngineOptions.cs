@@ -40,6 +40,24 @@ public sealed record DenoiserEngineOptions
     /// <summary>Steps that may wait at once; one more is refused at once (RESOURCE_EXHAUSTED).</summary>
     public int MaxQueuedSteps { get; init; } = 256;
 
+    /// <summary>
+    /// Largest latent height or width: the sampler's largest image side (2048 px, <c>SamplingLimits.MaxSide</c>) over
+    /// SD's VAE factor of 8. Direct callers are held to what a generation through the sampler can need.
+    /// </summary>
+    public int MaxLatentSide { get; init; } = 256;
+
+    /// <summary>Latents one step may carry: twice the sampler's most images per request (4).</summary>
+    public int MaxLatentBatch { get; init; } = 8;
+
+    /// <summary>Conditionings one session may be opened with (the sampler opens with 1 or 2).</summary>
+    public int MaxConditionings { get; init; } = 4;
+
+    /// <summary>
+    /// Tokens one conditioning may have: four CLIP windows of 77 (the text encoder produces one; long-prompt encoders
+    /// concatenate windows). Bounds what one SessionOpen uploads and what every step of it attends to.
+    /// </summary>
+    public int MaxConditioningTokens { get; init; } = 4 * 77;
+
     /// <summary>libtorch intra-op threads of the model thread; 0 = the cores this process may use (<see cref="TorchThreads.Resolve"/>).</summary>
     public int Threads { get; init; }
 }
