@@ -17,6 +17,8 @@ public static class GatewayHost
             .Validate(o => o.Arms.All(a => a.Mode is "cfg" or "chats" or "chats_full"), "Gateway:Arms: Mode must be cfg, chats or chats_full")
             .Validate(o => o.Arms.Count == 0 || o.Arms.Sum(a => a.Weight) > 0, "Gateway:Arms: weights must not all be zero");
         var gateway = builder.Snapshot<GatewayOptions>(GatewayOptions.Section);
+        // Reflection clients asking the gateway see the API it serves, not only health and reflection.
+        builder.ReflectAlso(Protos.V1.Sampler.Descriptor);
         builder.Services.AddSingleton<ArmAssigner>();
         builder.Services.AddSingleton<ArmAssignmentMiddleware>();
         builder.Services.AddReverseProxy().LoadFromMemory(Routes(), [SamplerCluster(gateway)]);
@@ -24,10 +26,20 @@ public static class GatewayHost
         var app = builder.Build();
         app.MapChatsServiceDefaults();
         var arms = app.Services.GetRequiredService<ArmAssignmentMiddleware>();
+        var limit = app.Services.GetRequiredService<ReceiveLimit>();
         // A custom pipeline replaces YARP's default steps, so they are listed again, in YARP's order; without
         // UseLoadBalancing YARP ignores the cluster's policy and picks a sampler at random.
         app.MapReverseProxy(proxy =>
         {
+            // Every Sampler method takes one request message: one over the limit is refused here by its length prefix,
+            // before it is read or forwarded.
+            proxy.Use(async (context, next) =>
+            {
+                if (!await GrpcRequestSizeGuard.RefuseOversizedAsync(context, limit, Protos.V1.Sampler.Descriptor.FullName, context.Request.Path.Value?.Split('/')[^1] ?? string.Empty, limitBody: true))
+                {
+                    await next();
+                }
+            });
             proxy.Use((context, next) => arms.InvokeAsync(context, next));
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
