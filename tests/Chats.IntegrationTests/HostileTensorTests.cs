@@ -1,5 +1,7 @@
 using Chats.Core.Sampling;
 using Chats.Core.Tensors;
+using Chats.Inference.Engine;
+using Microsoft.Extensions.DependencyInjection;
 using Chats.Protos.V1;
 using Chats.ServiceDefaults;
 using Google.Protobuf;
@@ -22,7 +24,7 @@ public sealed class HostileTensorTests(ChatsSystemFixture fixture)
         { "hidden-dtype-unspecified", "open.conditionings[0].hidden_states.dtype: is DTYPE_UNSPECIFIED; a tensor must name the dtype of its data (DTYPE_FLOAT32, DTYPE_FLOAT16 or DTYPE_BFLOAT16)" },
         { "conditioning-nan", "open.conditionings[0].hidden_states: contains NaN or infinite values" },
         { "conditioning-inf", "open.conditionings[1].hidden_states: contains NaN or infinite values" },
-        { "latent-side", "step.latent: shape [1, 4, 1, 257]: height and width must be at most 256 (Denoiser:MaxLatentSide)" },
+        { "latent-side", "step.latent: shape [1, 4, 1, {side}]: height and width must be at most {max} (Denoiser:MaxLatentSide)" },
         { "latent-batch", "step.latent: shape [9, 4, 4, 4]: batch 9 exceeds 8 (Denoiser:MaxLatentBatch)" },
         { "tokens", "open.conditionings[0].hidden_states: 309 tokens; at most 308 (Denoiser:MaxConditioningTokens)" },
         { "conditionings", "open.conditionings: 5 given; at most 4 (Denoiser:MaxConditionings)" },
@@ -34,6 +36,8 @@ public sealed class HostileTensorTests(ChatsSystemFixture fixture)
     public async Task DirectDenoiserCall_WithHostileInput_IsInvalidArgumentNamingTheField(string name, string expected)
     {
         var ct = TestContext.Current.CancellationToken;
+        int maxSide = fixture.System.Services["preferred"].App.Services.GetRequiredService<DenoiserSessionEngine>().Options.MaxLatentSide;
+        expected = expected.Replace("{side}", $"{maxSide + 1}", StringComparison.Ordinal).Replace("{max}", $"{maxSide}", StringComparison.Ordinal);
         var conditioning = await ConditioningAsync(ct);
         int tokens = (int)conditioning.HiddenStates.Shape[0], hidden = (int)conditioning.HiddenStates.Shape[1];
         var open = new SessionOpen { SessionId = "hostile/" + name, Dtype = DType.Float32, Conditionings = { conditioning, conditioning.Clone() } };
@@ -44,7 +48,7 @@ public sealed class HostileTensorTests(ChatsSystemFixture fixture)
             case "hidden-dtype-unspecified": open.Conditionings[0].HiddenStates.Dtype = DType.Unspecified; break;
             case "conditioning-nan": open.Conditionings[0].HiddenStates = Filled([tokens, hidden], float.NaN); break;
             case "conditioning-inf": open.Conditionings[1].HiddenStates = Filled([tokens, hidden], float.NegativeInfinity); break;
-            case "latent-side": step.Latent = Latent([1, 4, 1, 257]); break;
+            case "latent-side": step.Latent = Latent([1, 4, 1, maxSide + 1]); break;
             case "latent-batch": step.Latent = Latent([9, 4, 4, 4]); break;
             case "tokens": open.Conditionings[0].HiddenStates = Filled([309, hidden], 0.5f); break;
             case "conditionings": open.Conditionings.AddRange([conditioning, conditioning, conditioning]); break;

@@ -62,8 +62,10 @@ public sealed class ReceiveLimitTests(ChatsSystemFixture fixture)
 
         Assert.Equal(StatusCode.ResourceExhausted, status);
         Assert.Equal($"a request message exceeds the {limit.Bytes} bytes chats.v1.Denoiser accepts ({EndpointOptions.MaxReceiveMessageSizeKey})", detail);
-        // Sized to the largest legitimate message (8 fp32 latents of 256², or 4 conditionings of 308 tokens), not 64 MB.
-        Assert.InRange(limit.Bytes, 8 * 4 * 256 * 256 * 4, 16 * 1024 * 1024);
+        // Sized to the largest legitimate message (here the largest step: MaxLatentBatch fp32 latents at MaxLatentSide²
+        // beat MaxConditionings conditionings of the tiny encoder's width), plus 64 KB for the rest of the message.
+        var o = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Inference.Engine.DenoiserSessionEngine>(fixture.System.Services["preferred"].App.Services).Options;
+        Assert.Equal((long)o.MaxLatentBatch * 4 * o.MaxLatentSide * o.MaxLatentSide * sizeof(float) + (64 * 1024), limit.Bytes);
     }
 
     /// <summary>A gRPC body that declares <c>declared</c> bytes, sends a kilobyte of them and then waits forever.</summary>

@@ -17,7 +17,6 @@ internal sealed class FuzzCaseGenerator(int seed, FuzzModelShape shape)
     private const int MaxPromptLength = 2000;
     private const int MaxPromptsPerRequest = 16;
     private const int MaxImageSide = 2048;
-    private const int MaxLatentSide = 256;
     private const int MaxLatentBatch = 8;
     private const int MaxConditionings = 4;
     private const int MaxConditioningTokens = 4 * 77;
@@ -274,7 +273,7 @@ internal sealed class FuzzCaseGenerator(int seed, FuzzModelShape shape)
             "latent-bytes-short" => BadStep(st => st.Latent = Resized(st.Latent, -1 - rng.Next(8))),
             "latent-rank-wrong" => BadStep(st => st.Latent = Tensor(rng, DType.Float32, [c, s, s])),
             "latent-channels-wrong" => BadStep(st => st.Latent = Tensor(rng, DType.Float32, [1, c + 1 + rng.Next(3), s, s])),
-            "latent-side-over-max" => BadStep(st => st.Latent = Tensor(rng, DType.Float32, [1, c, 1, MaxLatentSide + 1 + rng.Next(64)])),
+            "latent-side-over-max" => BadStep(st => st.Latent = Tensor(rng, DType.Float32, [1, c, 1, (MaxImageSide / shape.SpatialFactor) + 1 + rng.Next(64)])),
             "latent-batch-over-max" => BadStep(st => st.Latent = Tensor(rng, DType.Float32, [MaxLatentBatch + 1 + rng.Next(4), c, s, s])),
             "latent-huge-dims" => BadStep(st => st.Latent = new Protos.V1.Tensor { Dtype = DType.Float32, Shape = { 1, c, 1L << 31, 1L << 31 } }),
             "latent-negative-dim" => BadStep(st => st.Latent = Tensor(rng, DType.Float32, [-1, -c, s, s], elements: c * s * s)),

@@ -41,13 +41,13 @@ public sealed record DenoiserEngineOptions
     public int MaxQueuedSteps { get; init; } = 256;
 
     /// <summary>
-    /// Largest latent height or width: the sampler's largest image side (2048 px, <c>SamplingLimits.MaxSide</c>) over
-    /// SD's VAE factor of 8. Direct callers are held to what a generation through the sampler can need.
+    /// Largest latent height or width a step may carry. The denoiser service sets the sampler's largest image side over
+    /// the pipeline's spatial factor (<c>Denoiser:MaxLatentSide</c>); the default is the engine's historical bound.
     /// </summary>
-    public int MaxLatentSide { get; init; } = 256;
+    public int MaxLatentSide { get; init; } = 1024;
 
-    /// <summary>Latents one step may carry: twice the sampler's most images per request (4).</summary>
-    public int MaxLatentBatch { get; init; } = 8;
+    /// <summary>Latents one step may carry (the service default is 8, <c>Denoiser:MaxLatentBatch</c>).</summary>
+    public int MaxLatentBatch { get; init; } = 64;
 
     /// <summary>Conditionings one session may be opened with (the sampler opens with 1 or 2).</summary>
     public int MaxConditionings { get; init; } = 4;
