@@ -31,14 +31,12 @@ public static class GatewayHost
         // UseLoadBalancing YARP ignores the cluster's policy and picks a sampler at random.
         app.MapReverseProxy(proxy =>
         {
-            // Every Sampler method takes one request message: one over the limit is refused here by its length prefix,
-            // before it is read or forwarded.
-            proxy.Use(async (context, next) =>
+            // Every Sampler method takes one request message: the body is capped at one message within the sampler's
+            // limit, and the sampler refuses an oversized one from its length prefix (the status comes back through).
+            proxy.Use((context, next) =>
             {
-                if (!await GrpcRequestSizeGuard.RefuseOversizedAsync(context, limit, Protos.V1.Sampler.Descriptor.FullName, context.Request.Path.Value?.Split('/')[^1] ?? string.Empty, limitBody: true))
-                {
-                    await next();
-                }
+                GrpcRequestSizeGuard.CapProxiedBody(context, limit);
+                return next();
             });
             proxy.Use((context, next) => arms.InvokeAsync(context, next));
             proxy.UseSessionAffinity();

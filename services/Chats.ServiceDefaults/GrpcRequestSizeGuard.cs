@@ -20,21 +20,12 @@ public static class GrpcRequestSizeGuard
 
     /// <summary>
     /// True when the request was refused (the response is written) or the client went away; false when the caller should
-    /// go on. Peeks at the body: nothing is consumed, so the next reader sees every byte. With <paramref name="limitBody"/>
-    /// (a proxy, whose requests carry one message) the body is also capped at one prefix and the limit.
+    /// go on. Peeks at the body: nothing is consumed, so the next reader sees every byte.
     /// </summary>
-    public static async Task<bool> RefuseOversizedAsync(HttpContext context, ReceiveLimit limit, string service, string method, bool limitBody = false)
+    public static async Task<bool> RefuseOversizedAsync(HttpContext context, ReceiveLimit limit, string service, string method)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(limit);
-        if (limitBody && context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
-        {
-            bodySize.MaxRequestBodySize = PrefixLength + (long)limit.Bytes;
-            // Reading makes the feature read-only, and a proxy (YARP lifts the limit of every gRPC request) would then warn
-            // on every call that it cannot: it is handed a stand-in that takes the value and leaves the cap set here.
-            context.Features.Set<IHttpMaxRequestBodySizeFeature>(new SettledBodySizeLimit(bodySize.MaxRequestBodySize));
-        }
-
         var reader = context.Request.BodyReader;
         ReadResult read;
         try
@@ -56,6 +47,24 @@ public static class GrpcRequestSizeGuard
         ChatsMetrics.CountGrpcCall(service, method, StatusCode.ResourceExhausted);
         WriteTrailersOnly(context.Response, StatusCode.ResourceExhausted, limit.Describe(service, length));
         return true;
+    }
+
+    /// <summary>
+    /// Caps the request body of a proxied call that carries one message, without reading it: the proxy forwards the body
+    /// as it arrives, so a slow client's call reaches its backend (and counts as in flight there) at once, and the
+    /// backend's own guard refuses an oversized message from its prefix; that refusal is what the client sees. The cap,
+    /// twice the limit so that it never races the backend's answer, bounds what one call can push through the proxy.
+    /// YARP lifts the body limit of every gRPC request; it is handed a stand-in that takes that write and leaves the cap.
+    /// </summary>
+    public static void CapProxiedBody(HttpContext context, ReceiveLimit limit)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(limit);
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = PrefixLength + (2L * limit.Bytes);
+            context.Features.Set<IHttpMaxRequestBodySizeFeature>(new SettledBodySizeLimit(bodySize.MaxRequestBodySize));
+        }
     }
 
     /// <summary>The length in the message prefix, or -1 when the body ends before a whole prefix (gRPC will answer that).</summary>
