@@ -31,7 +31,9 @@ public sealed class StatusEdgeTests(ChatsSystemFixture fixture)
         var ct = TestContext.Current.CancellationToken;
         string exceeded = MetricsScrape.Requests("chats.v1.Sampler", "Generate", "DeadlineExceeded");
         string cancelled = MetricsScrape.Requests("chats.v1.Sampler", "Generate", "Cancelled");
-        int[] deadlines = [60, 100, 150, 250, 400];
+        // Long enough that every call reaches the sampler on a loaded machine (one that never arrives is not the
+        // sampler's to count), short enough that none finishes.
+        int[] deadlines = [150, 200, 300, 450, 600];
         var channels = new[] { fixture.System.Services["sampler"].Grpc, fixture.System.Gateway }.Select(a => GrpcChannel.ForAddress(a)).ToList();
         // A call whose deadline passes before it reaches the sampler (a cold connection) is never the sampler's to count.
         foreach (var channel in channels)
