@@ -20,6 +20,8 @@ public static class GatewayHost
             .Validate(o => o.Samplers.All(s => SamplerDestinations.Check(s) is null),
                 "Gateway:Samplers: each must be http://host:port or dns:///name:port");
         var gateway = builder.Snapshot<GatewayOptions>(GatewayOptions.Section);
+        // Reflection clients asking the gateway see the API it serves, not only health and reflection.
+        builder.ReflectAlso(Protos.V1.Sampler.Descriptor);
         builder.Services.AddSingleton<ArmAssigner>();
         builder.Services.AddSingleton<ArmAssignmentMiddleware>();
         builder.Services.AddSingleton<SamplerFailoverMiddleware>();
@@ -33,6 +35,7 @@ public static class GatewayHost
         app.MapChatsServiceDefaults();
         var arms = app.Services.GetRequiredService<ArmAssignmentMiddleware>();
         var failover = app.Services.GetRequiredService<SamplerFailoverMiddleware>();
+        var limit = app.Services.GetRequiredService<ReceiveLimit>();
         // A custom pipeline replaces YARP's default steps, so they are listed again, in YARP's order; without
         // UseLoadBalancing YARP ignores the cluster's policy and picks a sampler at random. Failover sits between the
         // sampler's choice and the passive health check, so every attempt counts toward the health of its own sampler.
@@ -51,6 +54,13 @@ public static class GatewayHost
                 }
 
                 await next();
+            });
+            // Every Sampler method takes one request message: the body is capped at one message within the sampler's
+            // limit, and the sampler refuses an oversized one from its length prefix (the status comes back through).
+            proxy.Use((context, next) =>
+            {
+                GrpcRequestSizeGuard.CapProxiedBody(context, limit);
+                return next();
             });
             proxy.Use((context, next) => arms.InvokeAsync(context, next));
             proxy.UseSessionAffinity();

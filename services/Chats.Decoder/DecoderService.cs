@@ -19,6 +19,13 @@ internal sealed class DecoderService(IImageDecoderModel model, IOptions<DecoderO
         }
 
         var latents = request.Latents.ToHost("latents");
+        var shape = latents.Shape;
+        int maxSide = DecoderReceiveLimit.MaxLatentSide(model);
+        if (shape.Length == 4 && (shape[2] > maxSide || shape[3] > maxSide))
+        {
+            throw new RequestValidationException("latents", $"shape [{string.Join(", ", shape)}]: height and width must be at most {maxSide} (the sampler's largest side over the spatial factor {model.SpatialFactor})");
+        }
+
         model.ValidateLatents(latents, "latents");
         if (latents.Shape[0] > options.Value.MaxBatch)
         {

@@ -14,6 +14,7 @@ public static class DecoderServiceHost
         var builder = ChatsServiceHost.CreateBuilder(args, overrides);
         builder.ReportHealthAs(Protos.V1.Decoder.Descriptor.FullName);
         builder.AddValidatedOptions<DecoderOptions>(DecoderOptions.Section);
+        builder.DefaultReceiveLimit(sp => DecoderReceiveLimit.Bytes(sp.GetRequiredService<IImageDecoderModel>(), sp.GetRequiredService<IOptions<DecoderOptions>>().Value));
         builder.Services.AddSingleton<IImageDecoderModel>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<DecoderOptions>>().Value;

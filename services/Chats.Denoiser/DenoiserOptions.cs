@@ -70,6 +70,25 @@ public sealed record DenoiserOptions
     [Range(1, 100_000)]
     public int MaxQueuedSteps { get; init; } = new DenoiserEngineOptions().MaxQueuedSteps;
 
+    /// <summary>
+    /// Largest latent height or width a step may send; 0 (default) = the sampler's largest image side (2048 px) over the
+    /// pipeline's spatial factor (from <c>vae/config.json</c>; 8 without one): 256 for SD, 512 for the shapes models.
+    /// </summary>
+    [Range(0, 1024)]
+    public int MaxLatentSide { get; init; }
+
+    /// <summary>Latents one step may carry: twice the sampler's default images per request; keep ≥ <c>Sampler:MaxImages</c>.</summary>
+    [Range(1, 64)]
+    public int MaxLatentBatch { get; init; } = 8;
+
+    /// <summary>Conditionings one session may be opened with.</summary>
+    [Range(1, 64)]
+    public int MaxConditionings { get; init; } = new DenoiserEngineOptions().MaxConditionings;
+
+    /// <summary>Tokens one conditioning may have (default 308, four CLIP windows).</summary>
+    [Range(1, 4096)]
+    public int MaxConditioningTokens { get; init; } = new DenoiserEngineOptions().MaxConditioningTokens;
+
     /// <summary>The session engine's limits these settings name.</summary>
     public DenoiserEngineOptions EngineOptions() => new()
     {
@@ -81,6 +100,10 @@ public sealed record DenoiserOptions
         MaxQueueDelay = TimeSpan.FromTicks(MaxQueueDelay * (TimeSpan.TicksPerMillisecond / 1000)),
         MaxQueuedSteps = MaxQueuedSteps,
         Threads = Threads,
+        MaxLatentSide = MaxLatentSide > 0 ? MaxLatentSide : DenoiserLatentBounds.DefaultMaxSide(ModelPath),
+        MaxLatentBatch = MaxLatentBatch,
+        MaxConditionings = MaxConditionings,
+        MaxConditioningTokens = MaxConditioningTokens,
     };
 
     /// <summary>A session that sends no step for this long is closed (DEADLINE_EXCEEDED) and its slot freed.</summary>

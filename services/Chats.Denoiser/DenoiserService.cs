@@ -11,6 +11,9 @@ namespace Chats.Denoiser;
 /// <summary>gRPC adapter: one bidirectional stream per generation session over the <see cref="DenoiserSessionEngine"/>.</summary>
 internal sealed class DenoiserService(DenoiserSessionEngine engine, IOptions<DenoiserOptions> options) : Protos.V1.Denoiser.DenoiserBase
 {
+    // How long before the call's deadline an idle stream is ended by the handler (see Denoise).
+    private static readonly TimeSpan DeadlineMargin = TimeSpan.FromMilliseconds(50);
+
     private readonly string _role = options.Value.Role.ToString().ToLowerInvariant();
 
     public override async Task Denoise(IAsyncStreamReader<DenoiseRequest> requestStream, IServerStreamWriter<DenoiseResponse> responseStream, ServerCallContext context)
@@ -32,9 +35,19 @@ internal sealed class DenoiserService(DenoiserSessionEngine engine, IOptions<Den
         var session = engine.Open(setup, dtype);
         try
         {
-            // The engine closes idle sessions: waiting for the client's next step must wake up when it does.
+            // The engine closes idle sessions: waiting for the client's next step must wake up when it does. It also wakes
+            // just before the call's deadline, so that a stream idle until then ends with DEADLINE_EXCEEDED written by
+            // this handler: grpc-dotnet's own deadline timer resets the stream, and that reset can reach the client
+            // before the status does (the client then reads CANCELLED).
             using var untilClosed = CancellationTokenSource.CreateLinkedTokenSource(ct, session.Closed);
-            while (await NextAsync(requestStream, session, untilClosed.Token))
+            using var beforeDeadline = new CancellationTokenSource();
+            if (context.Deadline != DateTime.MaxValue)
+            {
+                beforeDeadline.CancelAfter(Max(TimeSpan.Zero, context.Deadline - DateTime.UtcNow - DeadlineMargin));
+            }
+
+            using var waiting = CancellationTokenSource.CreateLinkedTokenSource(untilClosed.Token, beforeDeadline.Token);
+            while (await NextAsync(requestStream, session, waiting.Token, beforeDeadline.Token))
             {
                 var step = DenoiserRequestMapping.ToStep(requestStream.Current, session);
                 var started = Stopwatch.GetTimestamp();
@@ -73,15 +86,22 @@ internal sealed class DenoiserService(DenoiserSessionEngine engine, IOptions<Den
         });
     }
 
-    private static async Task<bool> NextAsync(IAsyncStreamReader<DenoiseRequest> requestStream, DenoiserSession session, CancellationToken untilClosed)
+    private static async Task<bool> NextAsync(
+        IAsyncStreamReader<DenoiseRequest> requestStream, DenoiserSession session, CancellationToken waiting, CancellationToken beforeDeadline)
     {
         try
         {
-            return await requestStream.MoveNext(untilClosed);
+            return await requestStream.MoveNext(waiting);
         }
         catch (OperationCanceledException) when (session.Closed.IsCancellationRequested)
         {
             throw session.ClosedException();
         }
+        catch (OperationCanceledException) when (beforeDeadline.IsCancellationRequested)
+        {
+            throw new RpcException(new Status(StatusCode.DeadlineExceeded, $"session '{session.Id}' sent no step before the call's deadline"));
+        }
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

@@ -14,6 +14,7 @@ public static class DenoiserServiceHost
         var builder = ChatsServiceHost.CreateBuilder(args, overrides);
         builder.ReportHealthAs(Protos.V1.Denoiser.Descriptor.FullName);
         builder.AddValidatedOptions<DenoiserOptions>(DenoiserOptions.Section);
+        builder.DefaultReceiveLimit(sp => DenoiserReceiveLimit.Bytes(sp.GetRequiredService<DenoiserSessionEngine>()));
         builder.Services.AddSingleton<IDenoiserModel>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<DenoiserOptions>>().Value;

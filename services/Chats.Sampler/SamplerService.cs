@@ -22,7 +22,9 @@ internal sealed class SamplerService(SamplerTopology topology, ConcurrencyLimite
 
         var resolved = await topology.GetAsync(ct);
         var spec = resolved.Validator.Validate(input, armMode);
-        string arm = input.Mode is not null || armMode is null ? "explicit" : (armName ?? "default");
+        // "explicit": the request named the mode; otherwise the arm whose mode the gateway sent, or "default" when the
+        // mode is the sampler's own default (no arm header, e.g. a request sent straight to the sampler).
+        string arm = input.Mode is not null ? "explicit" : armMode is null ? "default" : (armName ?? "default");
 
         using var lease = limiter.TryAcquire()
             ?? throw new RpcException(new Status(StatusCode.ResourceExhausted, "the sampler is running its maximum number of generations"));

@@ -1,3 +1,4 @@
+using Grpc.Core;
 using Prometheus;
 
 namespace Chats.ServiceDefaults;
@@ -9,6 +10,10 @@ public static class ChatsMetrics
     public static readonly Counter GrpcRequests = Metrics.CreateCounter(
         "chats_grpc_requests_total", "gRPC calls handled, by method and status code.",
         new CounterConfiguration { LabelNames = ["service", "method", "code"] });
+
+    /// <summary>Counts one finished call of <paramref name="service"/>/<paramref name="method"/> in <see cref="GrpcRequests"/>.</summary>
+    internal static void CountGrpcCall(string service, string method, StatusCode code)
+        => GrpcRequests.WithLabels(service, method, code.ToString()).Inc();
 
     /// <summary>Duration of one denoising step, by role (denoiser roles, and "sampler" for the whole step).</summary>
     public static readonly Histogram StepSeconds = Metrics.CreateHistogram(

@@ -30,4 +30,19 @@ public sealed record EndpointOptions
 
     /// <summary>The default <see cref="DrainTimeout"/>.</summary>
     public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Largest request message in bytes the service reads; a larger one is refused with RESOURCE_EXHAUSTED from its
+    /// 5-byte length prefix, before its body is read. Unset: the service's own default, sized to its largest legitimate
+    /// message (<see cref="DefaultMaxReceiveMessageSize"/> for the sampler, the text encoder and the gateway; the
+    /// denoiser and the decoder derive theirs from their model and limits).
+    /// </summary>
+    [Range(1024, int.MaxValue)]
+    public int? MaxReceiveMessageSize { get; init; }
+
+    /// <summary>1 MiB: a GenerateRequest or EncodeRequest is prompts and a few numbers (kilobytes).</summary>
+    public const int DefaultMaxReceiveMessageSize = 1 << 20;
+
+    /// <summary>The configuration key of <see cref="MaxReceiveMessageSize"/> (named in refusals).</summary>
+    public const string MaxReceiveMessageSizeKey = Section + ":" + nameof(MaxReceiveMessageSize);
 }

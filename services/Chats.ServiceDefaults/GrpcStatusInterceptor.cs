@@ -12,25 +12,32 @@ namespace Chats.ServiceDefaults;
 /// RESOURCE_EXHAUSTED, a cancelled or expired call → CANCELLED / DEADLINE_EXCEEDED, a drain → UNAVAILABLE), counts
 /// every call, and admits calls through the <see cref="ServiceDrain"/>.
 /// </summary>
-internal sealed class GrpcStatusInterceptor(ILogger<GrpcStatusInterceptor> logger, ServiceDrain drain) : Interceptor
+internal sealed class GrpcStatusInterceptor(ILogger<GrpcStatusInterceptor> logger, ReceiveLimit limit, ServiceDrain drain) : Interceptor
 {
+    // grpc-dotnet's detail when a streamed request message is over the limit (its check runs inside MoveNext).
+    private const string OversizedMessageDetail = "Received message exceeds the maximum configured message size.";
+
+    // How close to the deadline a cancellation counts as the deadline: the server's deadline timer and a nested call's
+    // (propagated, same instant) race, and the loser sees CANCELLED a hair before the deadline has passed.
+    private static readonly TimeSpan DeadlineSlack = TimeSpan.FromMilliseconds(100);
+
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         TResponse response = default!;
-        await RunAsync(context, async () => response = await continuation(request, context));
+        await RunAsync(context, readsRequestStream: false, async () => response = await continuation(request, context));
         return response;
     }
 
     public override Task ServerStreamingServerHandler<TRequest, TResponse>(
         TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
-        => RunAsync(context, () => continuation(request, responseStream, context));
+        => RunAsync(context, readsRequestStream: false, () => continuation(request, responseStream, context));
 
     public override Task DuplexStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
-        => RunAsync(context, () => continuation(requestStream, responseStream, context));
+        => RunAsync(context, readsRequestStream: true, () => continuation(requestStream, responseStream, context));
 
-    private async Task RunAsync(ServerCallContext context, Func<Task> call)
+    private async Task RunAsync(ServerCallContext context, bool readsRequestStream, Func<Task> call)
     {
         using var admitted = Admit(context);
         try
@@ -38,7 +45,7 @@ internal sealed class GrpcStatusInterceptor(ILogger<GrpcStatusInterceptor> logge
             await call();
             Count(context, StatusCode.OK);
         }
-        catch (Exception ex) when (Map(ex, context) is { } mapped)
+        catch (Exception ex) when (Map(ex, context, readsRequestStream) is { } mapped)
         {
             Count(context, mapped.StatusCode);
             throw mapped;
@@ -59,35 +66,47 @@ internal sealed class GrpcStatusInterceptor(ILogger<GrpcStatusInterceptor> logge
         }
 
         Count(context, StatusCode.Unavailable);
-        throw new RpcException(new Status(StatusCode.Unavailable, $"{ServiceName(context)} is draining (shutting down) and takes no new calls; retry on another replica"));
-    }
-
-    private static string ServiceName(ServerCallContext context)
-    {
-        string method = context.Method;
-        int slash = method.LastIndexOf('/');
-        return slash > 0 ? method[1..slash] : method;
+        throw new RpcException(new Status(StatusCode.Unavailable, $"{ServiceOf(context)} is draining (shutting down) and takes no new calls; retry on another replica"));
     }
 
     private static void Count(ServerCallContext context, StatusCode code)
     {
         string method = context.Method;
         int slash = method.LastIndexOf('/');
-        ChatsMetrics.GrpcRequests.WithLabels(ServiceName(context), method[(slash + 1)..], code.ToString()).Inc();
+        ChatsMetrics.CountGrpcCall(ServiceOf(context), method[(slash + 1)..], code);
     }
 
-    private RpcException? Map(Exception ex, ServerCallContext context)
+    private static string ServiceOf(ServerCallContext context)
+    {
+        int slash = context.Method.LastIndexOf('/');
+        return slash > 0 ? context.Method[1..slash] : context.Method;
+    }
+
+    /// <summary>
+    /// True when the call ended because its deadline passed: grpc-dotnet sets DEADLINE_EXCEEDED as the call's status
+    /// before it cancels the call, so whatever the handler throws next (a cancelled wait, a nested call's CANCELLED or
+    /// DEADLINE_EXCEEDED) is the deadline's doing; the slack covers a nested call whose own timer fired first.
+    /// </summary>
+    private static bool DeadlinePassed(ServerCallContext context)
+        => context.Status.StatusCode == StatusCode.DeadlineExceeded
+            || (context.Deadline != DateTime.MaxValue && context.Deadline - DeadlineSlack <= DateTime.UtcNow);
+
+    private RpcException? Map(Exception ex, ServerCallContext context, bool readsRequestStream)
     {
         // The drain ran out of time: whatever the cancellation surfaced as (ours, or a dependency call it cancelled),
         // the client did not cancel, and must hear UNAVAILABLE so that it retries.
         if (drain.Expired.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested
             && ex is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled })
         {
-            return new RpcException(new Status(StatusCode.Unavailable, $"{ServiceName(context)} shut down before this call finished (Endpoints:DrainTimeout passed); retry"));
+            return new RpcException(new Status(StatusCode.Unavailable, $"{ServiceOf(context)} shut down before this call finished (Endpoints:DrainTimeout passed); retry"));
         }
 
         switch (ex)
         {
+            case RpcException { StatusCode: StatusCode.Cancelled or StatusCode.DeadlineExceeded } when DeadlinePassed(context):
+                return new RpcException(new Status(StatusCode.DeadlineExceeded, "deadline exceeded"));
+            case RpcException { StatusCode: StatusCode.ResourceExhausted } rpc when readsRequestStream && rpc.Status.Detail == OversizedMessageDetail:
+                return new RpcException(new Status(StatusCode.ResourceExhausted, limit.Describe(ServiceOf(context), -1)));
             case RpcException rpc:
                 return rpc;
             case RequestValidationException invalid:
@@ -102,13 +121,17 @@ internal sealed class GrpcStatusInterceptor(ILogger<GrpcStatusInterceptor> logge
                 return new RpcException(new Status(StatusCode.Unavailable, closed.Message));
             case ReplicaUnavailableException unavailable:
                 return new RpcException(new Status(unavailable.AllBusy ? StatusCode.ResourceExhausted : StatusCode.Unavailable, unavailable.Message));
-            case OperationCanceledException when context.Deadline <= DateTime.UtcNow:
+            // A client that goes away mid-stream (its deadline passed, or it cancelled) resets the request stream: the
+            // next read fails with an IOException, sometimes before the call's token is cancelled. The handlers' only I/O
+            // is the call's own streams, so this is the client's doing, not the service's.
+            case IOException when DeadlinePassed(context):
+                return new RpcException(new Status(StatusCode.DeadlineExceeded, "deadline exceeded"));
+            case IOException:
+                return new RpcException(new Status(StatusCode.Cancelled, "call cancelled: the client reset the stream"));
+            case OperationCanceledException when DeadlinePassed(context):
                 return new RpcException(new Status(StatusCode.DeadlineExceeded, "deadline exceeded"));
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 return new RpcException(new Status(StatusCode.Cancelled, "call cancelled"));
-            // A client that resets its stream mid-read (it went away) surfaces from Kestrel as an IOException.
-            case IOException when context.CancellationToken.IsCancellationRequested:
-                return new RpcException(new Status(StatusCode.Cancelled, "the client reset the call"));
             default:
                 logger.LogError(ex, "Unhandled error in {Method}", context.Method);
                 return null;

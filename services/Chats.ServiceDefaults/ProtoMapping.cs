@@ -8,16 +8,21 @@ namespace Chats.ServiceDefaults;
 /// <summary>Maps between chats.v1 messages and Core types at the service edge, without copying tensor bytes.</summary>
 public static class ProtoMapping
 {
-    /// <summary>A proto tensor as a Core wire tensor (validated; the message names <paramref name="field"/>).</summary>
+    /// <summary>
+    /// A proto tensor as a Core wire tensor (validated; the message names <paramref name="field"/>). A tensor must name
+    /// its dtype: unlike the <c>dtype</c> of a request, which asks for a wire format and documents "unspecified =
+    /// float32", a tensor's dtype describes bytes already sent, and guessing it would read fp16 data as fp32.
+    /// </summary>
     public static WireTensor ToWire(this Protos.V1.Tensor tensor, string field)
     {
         ArgumentNullException.ThrowIfNull(tensor);
         var dtype = tensor.Dtype switch
         {
-            DType.Float32 or DType.Unspecified => WireDType.Float32,
+            DType.Float32 => WireDType.Float32,
             DType.Float16 => WireDType.Float16,
             DType.Bfloat16 => WireDType.BFloat16,
-            _ => throw new InvalidTensorException(field, $"unknown dtype {(int)tensor.Dtype}"),
+            DType.Unspecified => throw new InvalidTensorException($"{field}.dtype", "is DTYPE_UNSPECIFIED; a tensor must name the dtype of its data (DTYPE_FLOAT32, DTYPE_FLOAT16 or DTYPE_BFLOAT16)"),
+            _ => throw new InvalidTensorException($"{field}.dtype", $"unknown dtype {(int)tensor.Dtype}"),
         };
         var wire = new WireTensor(dtype, [.. tensor.Shape], tensor.Data.Memory);
         wire.Validate(field);

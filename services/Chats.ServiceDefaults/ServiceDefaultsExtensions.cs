@@ -1,7 +1,12 @@
+using System.Reflection;
+using Grpc.AspNetCore.Server;
+using Grpc.AspNetCore.Server.Model;
+using Grpc.Core;
+using Grpc.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -51,15 +56,47 @@ public static class ServiceDefaultsExtensions
         builder.Services.AddGrpc(grpc =>
         {
             grpc.Interceptors.Add<GrpcStatusInterceptor>();
-            grpc.MaxReceiveMessageSize = 64 * 1024 * 1024;
             grpc.MaxSendMessageSize = 64 * 1024 * 1024;
             grpc.EnableDetailedErrors = false;
         });
+        builder.Services.AddSingleton(sp => new ReceiveLimit(
+            sp.GetRequiredService<IOptions<EndpointOptions>>().Value.MaxReceiveMessageSize
+                ?? sp.GetService<ReceiveLimitDefault>()?.Bytes(sp) ?? EndpointOptions.DefaultMaxReceiveMessageSize,
+            sp.GetRequiredService<IOptions<EndpointOptions>>().Value.MaxReceiveMessageSize is not null));
+        // grpc-dotnet's own check stays as the backstop for every message of a stream (the guard reads only the first).
+        builder.Services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
+            .PostConfigure<ReceiveLimit>((grpc, limit) => grpc.MaxReceiveMessageSize = limit.Bytes);
+        ReplaceMethodBinder(builder.Services);
+        // Registered before AddGrpcReflection, whose defaults then stand aside: reflection lists the mapped services and
+        // the ones a host serves without mapping them (ReflectAlso).
+        builder.Services.AddSingleton(sp => new ReflectionServiceImpl(ReflectedDescriptors(sp)));
+        builder.Services.AddSingleton(sp => new ReflectionV1ServiceImpl(ReflectedDescriptors(sp)));
         // Services load their weights before they start listening, so "listening" already means "ready" until a
         // drain begins: then NOT_SERVING tells balancers and probes to send new work elsewhere.
         builder.Services.AddGrpcHealthChecks()
             .AddCheck<ReadinessHealthCheck>("ready");
         builder.Services.AddGrpcReflection();
+        return builder;
+    }
+
+    /// <summary>
+    /// The default receive limit of this service (<see cref="EndpointOptions.MaxReceiveMessageSize"/> overrides it), computed
+    /// from its services, e.g. the loaded model's largest legitimate message.
+    /// </summary>
+    public static WebApplicationBuilder DefaultReceiveLimit(this WebApplicationBuilder builder, Func<IServiceProvider, int> bytes)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(bytes);
+        builder.Services.AddSingleton(new ReceiveLimitDefault(bytes));
+        return builder;
+    }
+
+    /// <summary>Lists <paramref name="descriptor"/> in server reflection though no endpoint maps it (a proxied service).</summary>
+    public static WebApplicationBuilder ReflectAlso(this WebApplicationBuilder builder, Google.Protobuf.Reflection.ServiceDescriptor descriptor)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(descriptor);
+        builder.Services.AddSingleton(new ReflectedService(descriptor));
         return builder;
     }
 
@@ -84,11 +121,60 @@ public static class ServiceDefaultsExtensions
         ArgumentNullException.ThrowIfNull(app);
         // Every service calls this right after Build: the one shared place to fail Build on a bad value.
         app.ValidateOptionsBeforeStart();
+        var limit = app.Services.GetRequiredService<ReceiveLimit>();
+        // Routing has picked the endpoint by now; a unary or server-streaming call carries one request message, so its
+        // length prefix decides before a byte of it is read (streams are checked per message by grpc-dotnet).
+        app.Use(async (context, next) =>
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<GrpcMethodMetadata>() is { Method: { Type: MethodType.Unary or MethodType.ServerStreaming } method }
+                && await GrpcRequestSizeGuard.RefuseOversizedAsync(context, limit, method.ServiceName, method.Name))
+            {
+                return;
+            }
+
+            await next(context);
+        });
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         app.MapMetrics("/metrics");
         app.MapGet("/healthz", (ServiceDrain drain) => drain.IsDraining ? Results.Text("draining", statusCode: 503) : Results.Text("ok"));
         return app;
+    }
+
+    // grpc-dotnet binds generated services through an internal provider; ours binds them the same way with validating
+    // request marshallers. Both at once would map every method twice, so its provider is taken out, and its absence
+    // (a grpc-dotnet that binds differently) fails start-up rather than silently leaving UNKNOWN for bad bytes.
+    private static void ReplaceMethodBinder(IServiceCollection services)
+    {
+        var binder = services.SingleOrDefault(d => d.ServiceType == typeof(IServiceMethodProvider<>) && d.ImplementationType?.Name == "BinderServiceMethodProvider`1")
+            ?? throw new InvalidOperationException("grpc-dotnet's BinderServiceMethodProvider is not registered; the validating binder cannot replace it");
+        services.Remove(binder);
+        services.AddSingleton(typeof(IServiceMethodProvider<>), typeof(ValidatingServiceMethodProvider<>));
+    }
+
+    private static List<Google.Protobuf.Reflection.ServiceDescriptor> ReflectedDescriptors(IServiceProvider services)
+    {
+        var mapped = services.GetRequiredService<EndpointDataSource>().Endpoints
+            .Select(e => e.Metadata.GetMetadata<GrpcMethodMetadata>()?.ServiceType)
+            .OfType<Type>()
+            .Distinct()
+            .Select(DescriptorOf)
+            .OfType<Google.Protobuf.Reflection.ServiceDescriptor>();
+        return [.. mapped.Concat(services.GetServices<ReflectedService>().Select(s => s.Descriptor)).DistinctBy(d => d.FullName)];
+    }
+
+    // The generated class named by the implementation's BindServiceMethod attribute has a static Descriptor.
+    private static Google.Protobuf.Reflection.ServiceDescriptor? DescriptorOf(Type serviceType)
+    {
+        for (Type? type = serviceType; type is not null; type = type.BaseType)
+        {
+            if (type.GetCustomAttribute<BindServiceMethodAttribute>(inherit: false) is { } bind)
+            {
+                return bind.BindType.GetProperty("Descriptor", BindingFlags.Public | BindingFlags.Static)?.GetValue(null) as Google.Protobuf.Reflection.ServiceDescriptor;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>The addresses Kestrel actually bound (after start), gRPC first.</summary>

@@ -47,6 +47,7 @@ public sealed class ObservabilityTests(ChatsSystemFixture fixture)
     [InlineData("preferred", "chats.v1.Denoiser")]
     [InlineData("decoder", "chats.v1.Decoder")]
     [InlineData("sampler", "chats.v1.Sampler")]
+    [InlineData("gateway", "chats.v1.Sampler")]
     public async Task ServerReflection_ListsTheServiceContract(string service, string contract)
     {
         using var channel = GrpcChannel.ForAddress(fixture.System.Services[service].Grpc);

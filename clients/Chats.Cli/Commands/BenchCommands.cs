@@ -10,6 +10,7 @@ internal static class BenchCommands
         Memory(),
         Serve(),
         Chaos(),
+        Fuzz(),
     };
 
     private static Command Chaos()
@@ -32,6 +33,23 @@ internal static class BenchCommands
                 result.GetValue(steps), result.GetValue(batching), result.GetValue(redis), result.GetValue(seed)),
             Console.Out,
             ct));
+        return command;
+    }
+
+    private static Command Fuzz()
+    {
+        var model = CommonOptions.DefaultedModel();
+        var standard = CommonOptions.StandardModel();
+        var cases = new Option<int>("--cases") { Description = "Cases to generate and send (indices 0 … N−1).", DefaultValueFactory = _ => 10_000 };
+        var seed = new Option<int>("--seed") { Description = "Generator seed: the same seed and index give the same case.", DefaultValueFactory = _ => 1 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Cases in flight at once.", DefaultValueFactory = _ => 4 };
+        var only = new Option<int?>("--case") { Description = "Replay only the case with this index (of --seed)." };
+        var command = new Command("fuzz", "Seeded malformed requests (bad bytes, fields, shapes, dtypes, NaN/Inf, huge dimensions, out-of-order and idle streams) against Generate (sampler and gateway), Denoise, Encode and Decode of the in-process system; prints cases per target and status, every case with an undocumented status (with its index), health, memory and whether a normal generation still gives the same bytes.")
+        {
+            model, standard, cases, seed, concurrency, only,
+        };
+        command.SetAction(async (result, ct) => await FuzzBenchmark.RunAsync(
+            DefaultModel.Select(result.GetValue(model), result.GetValue(standard)), result.GetValue(cases), result.GetValue(seed), result.GetValue(concurrency), result.GetValue(only), ct));
         return command;
     }
 

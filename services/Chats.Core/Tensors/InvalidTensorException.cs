@@ -8,8 +8,15 @@ public sealed class InvalidTensorException : ArgumentException
         : base($"{field}: {problem}", field)
     {
         Field = field;
+        Problem = problem;
     }
 
     /// <summary>The request field that holds the bad tensor.</summary>
     public string Field { get; }
+
+    /// <summary>What is wrong with it.</summary>
+    public string Problem { get; }
+
+    /// <summary>"field: problem", without <see cref="ArgumentException"/>'s "(Parameter '…')" suffix: it becomes a gRPC detail.</summary>
+    public override string Message => $"{Field}: {Problem}";
 }

@@ -40,6 +40,24 @@ public sealed record DenoiserEngineOptions
     /// <summary>Steps that may wait at once; one more is refused at once (RESOURCE_EXHAUSTED).</summary>
     public int MaxQueuedSteps { get; init; } = 256;
 
+    /// <summary>
+    /// Largest latent height or width a step may carry. The denoiser service sets the sampler's largest image side over
+    /// the pipeline's spatial factor (<c>Denoiser:MaxLatentSide</c>); the default is the engine's historical bound.
+    /// </summary>
+    public int MaxLatentSide { get; init; } = 1024;
+
+    /// <summary>Latents one step may carry (the service default is 8, <c>Denoiser:MaxLatentBatch</c>).</summary>
+    public int MaxLatentBatch { get; init; } = 64;
+
+    /// <summary>Conditionings one session may be opened with (the sampler opens with 1 or 2).</summary>
+    public int MaxConditionings { get; init; } = 4;
+
+    /// <summary>
+    /// Tokens one conditioning may have: four CLIP windows of 77 (the text encoder produces one; long-prompt encoders
+    /// concatenate windows). Bounds what one SessionOpen uploads and what every step of it attends to.
+    /// </summary>
+    public int MaxConditioningTokens { get; init; } = 4 * 77;
+
     /// <summary>libtorch intra-op threads of the model thread; 0 = the cores this process may use (<see cref="TorchThreads.Resolve"/>).</summary>
     public int Threads { get; init; }
 }

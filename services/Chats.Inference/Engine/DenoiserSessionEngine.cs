@@ -247,6 +247,21 @@ public sealed class DenoiserSessionEngine : IDisposable
             throw new RequestValidationException("open.first_step_index", $"{setup.FirstStepIndex} must not be negative");
         }
 
+        if (setup.Conditionings.Count > _options.MaxConditionings)
+        {
+            throw new RequestValidationException("open.conditionings", $"{setup.Conditionings.Count} given; at most {_options.MaxConditionings} (Denoiser:MaxConditionings)");
+        }
+
+        for (int i = 0; i < setup.Conditionings.Count; i++)
+        {
+            var shape = setup.Conditionings[i].HiddenStates.Shape;
+            if (shape.Length == 2 && shape[0] > _options.MaxConditioningTokens)
+            {
+                throw new RequestValidationException(
+                    $"open.conditionings[{i}].hidden_states", $"{shape[0]} tokens; at most {_options.MaxConditioningTokens} (Denoiser:MaxConditioningTokens)");
+            }
+        }
+
         _model.ValidateConditionings(setup.Conditionings, setup.TimeIds, "open.conditionings");
         long tokens = setup.Conditionings[0].HiddenStates.Shape[0];
         for (int i = 0; i < setup.Conditionings.Count; i++)
@@ -291,6 +306,17 @@ public sealed class DenoiserSessionEngine : IDisposable
         if (step.Latent is null)
         {
             throw new RequestValidationException("step.latent", "is required");
+        }
+
+        var s = step.Latent.Shape;
+        if (s.Length == 4 && (s[2] > _options.MaxLatentSide || s[3] > _options.MaxLatentSide))
+        {
+            throw new RequestValidationException("step.latent", $"shape [{string.Join(", ", s)}]: height and width must be at most {_options.MaxLatentSide} (Denoiser:MaxLatentSide)");
+        }
+
+        if (s.Length == 4 && s[0] > _options.MaxLatentBatch)
+        {
+            throw new RequestValidationException("step.latent", $"shape [{string.Join(", ", s)}]: batch {s[0]} exceeds {_options.MaxLatentBatch} (Denoiser:MaxLatentBatch)");
         }
 
         _model.ValidateLatent(step.Latent, "step.latent");
