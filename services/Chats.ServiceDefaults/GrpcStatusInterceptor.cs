@@ -87,13 +87,15 @@ internal sealed class GrpcStatusInterceptor(ILogger<GrpcStatusInterceptor> logge
             case InvalidTensorException tensor:
                 return new RpcException(new Status(StatusCode.InvalidArgument, tensor.Message));
             case WorkerBusyException busy:
-                return new RpcException(new Status(StatusCode.ResourceExhausted, busy.Message));
+                return new RpcException(new Status(StatusCode.ResourceExhausted, busy.Message), RetryHint.Trailers(busy.RetryAfter));
             case SessionClosedException { Reason: SessionCloseReason.IdleTimeout } idle:
                 return new RpcException(new Status(StatusCode.DeadlineExceeded, idle.Message));
             case SessionClosedException closed:
                 return new RpcException(new Status(StatusCode.Unavailable, closed.Message));
+            case ReplicaUnavailableException { AllBusy: true } busy:
+                return new RpcException(new Status(StatusCode.ResourceExhausted, busy.Message), RetryHint.Trailers(RetryDelay.Generation));
             case ReplicaUnavailableException unavailable:
-                return new RpcException(new Status(unavailable.AllBusy ? StatusCode.ResourceExhausted : StatusCode.Unavailable, unavailable.Message));
+                return new RpcException(new Status(StatusCode.Unavailable, unavailable.Message));
             case OperationCanceledException when context.Deadline <= DateTime.UtcNow:
                 return new RpcException(new Status(StatusCode.DeadlineExceeded, "deadline exceeded"));
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
