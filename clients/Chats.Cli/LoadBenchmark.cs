@@ -24,6 +24,9 @@ internal static class LoadBenchmark
 
     private sealed record Role(string Name, string Service, Dictionary<string, string> Settings);
 
+    /// <summary>From a process's <c>/metrics</c>: its series count, its managed heap (MB) and its gen-2 collections so far.</summary>
+    private sealed record MetricsReading(int Series, double ManagedMegabytes, int Gen2Collections);
+
     // The batched UNet forward rounds differently from a lone one: ±1 of 8 bits was seen (docs/benchmarks.md); more
     // than 2 would be a different image, not rounding.
     private const int Tolerance = 2;
@@ -87,17 +90,22 @@ internal static class LoadBenchmark
 
             Console.Error.WriteLine($"load: {references.Count} references generated alone in {t.Elapsed.TotalSeconds:F1} s");
 
+            // A first scrape creates the series that scraping itself records (HTTP request and connection metrics), so
+            // the two counts below differ only by what the load added.
+            await MetricSeriesAsync(processes, ct);
             var tally = new LoadTally();
             int checkpoint = Math.Clamp(settings.Checkpoint, 1, settings.Generations);
             var loadClock = Stopwatch.StartNew();
-            await RunPhaseAsync(client, requests, references, 0, checkpoint, settings.Concurrency, tally, ct);
+            await RunPhaseAsync(client, requests, references, 0, checkpoint, settings.Concurrency, tally, processes, ct);
             var afterCheckpoint = await ResidentAsync(processes, ct);
+            var seriesAtCheckpoint = await MetricSeriesAsync(processes, ct);
             Console.Error.WriteLine($"load: {checkpoint} generations done after {loadClock.Elapsed.TotalSeconds:F0} s; RSS read");
-            await RunPhaseAsync(client, requests, references, checkpoint, settings.Generations, settings.Concurrency, tally, ct);
+            await RunPhaseAsync(client, requests, references, checkpoint, settings.Generations, settings.Concurrency, tally, processes, ct);
             double loadSeconds = loadClock.Elapsed.TotalSeconds;
             var afterAll = await ResidentAsync(processes, ct);
+            var seriesAtEnd = await MetricSeriesAsync(processes, ct);
 
-            bool passed = Print(settings, mode, tally, checkpoint, loadSeconds, processes, afterCheckpoint, afterAll);
+            bool passed = Print(settings, mode, tally, checkpoint, loadSeconds, processes, afterCheckpoint, afterAll, seriesAtCheckpoint, seriesAtEnd);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"total time: {wall.Elapsed.TotalSeconds:F0} s (start-up, references and load)"));
             return passed ? 0 : 1;
         }
@@ -165,7 +173,7 @@ internal static class LoadBenchmark
     /// <summary>Generations <paramref name="from"/> to <paramref name="to"/> (exclusive), <paramref name="concurrency"/> at a time.</summary>
     private static async Task RunPhaseAsync(
         ChatsClient client, List<GenerateRequest> requests, List<byte[]> references,
-        int from, int to, int concurrency, LoadTally tally, CancellationToken ct)
+        int from, int to, int concurrency, LoadTally tally, List<ServiceProcess> processes, CancellationToken ct)
     {
         int next = from - 1;
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
@@ -175,7 +183,9 @@ internal static class LoadBenchmark
                 await GenerateAsync(client, requests[g % requests.Count], references[g % requests.Count], tally, ct);
                 if (tally.Succeeded % 100 == 0)
                 {
-                    Console.Error.WriteLine($"load: {tally.Succeeded} succeeded, {tally.Refused} refused so far");
+                    // RSS under load, for the trend between the two settled readings.
+                    string rss = string.Join(", ", processes.Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Name} {p.ResidentMegabytes():F0}")));
+                    Console.Error.WriteLine($"load: {tally.Succeeded} succeeded, {tally.Refused} refused so far; RSS MB: {rss}");
                 }
             }
         }));
@@ -248,9 +258,42 @@ internal static class LoadBenchmark
         return [.. processes.Select(p => p.ResidentMegabytes())];
     }
 
+    /// <summary>
+    /// Each process's count of Prometheus series (sample lines of <c>/metrics</c>): a label that took a new value per
+    /// request or session would grow memory without bound, and shows here first.
+    /// </summary>
+    /// <remarks>The managed heap (<c>dotnet_total_memory_bytes</c>) against RSS tells managed growth from native.</remarks>
+    private static async Task<MetricsReading[]> MetricSeriesAsync(List<ServiceProcess> processes, CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var readings = new MetricsReading[processes.Count];
+        for (int i = 0; i < processes.Count; i++)
+        {
+            if (processes[i].Http is not { } address)
+            {
+                readings[i] = new MetricsReading(-1, double.NaN, -1);
+                continue;
+            }
+
+            string text = await http.GetStringAsync(new Uri(address, "/metrics"), ct);
+            var samples = text.Split('\n').Where(line => line.Length > 0 && line[0] != '#').ToList();
+            readings[i] = new MetricsReading(
+                samples.Count,
+                Sample(samples, "dotnet_total_memory_bytes ") / 1_048_576.0,
+                (int)Sample(samples, "dotnet_collection_count_total{generation=\"2\"} "));
+        }
+
+        return readings;
+
+        static double Sample(List<string> samples, string prefix)
+            => samples.FirstOrDefault(s => s.StartsWith(prefix, StringComparison.Ordinal)) is { } line
+                ? double.Parse(line[prefix.Length..], NumberStyles.Float, CultureInfo.InvariantCulture)
+                : double.NaN;
+    }
+
     private static bool Print(
         Settings settings, GuidanceMode mode, LoadTally tally, int checkpoint, double loadSeconds,
-        List<ServiceProcess> processes, double[] afterCheckpoint, double[] afterAll)
+        List<ServiceProcess> processes, double[] afterCheckpoint, double[] afterAll, MetricsReading[] seriesAtCheckpoint, MetricsReading[] seriesAtEnd)
     {
         var inv = CultureInfo.InvariantCulture;
         int lost = settings.Generations - tally.Succeeded;
@@ -272,14 +315,14 @@ internal static class LoadBenchmark
             $"latency, end to end with retries: p50 {Percentile(tally.EndToEndSeconds, 0.50):F2} s, p95 {Percentile(tally.EndToEndSeconds, 0.95):F2} s; the attempt that succeeded: p50 {Percentile(tally.LastAttemptSeconds, 0.50):F2} s, p95 {Percentile(tally.LastAttemptSeconds, 0.95):F2} s"));
         Console.WriteLine(string.Create(inv, $"throughput: {tally.Succeeded / loadSeconds:F2} generations/s over {loadSeconds:F0} s of load"));
 
-        Console.WriteLine(string.Create(inv, $"{"role",-14} {"RSS after " + checkpoint,16} {"after " + settings.Generations,12} {"ratio",7}  target ≤ {1 + RssTarget:F2}"));
+        Console.WriteLine(string.Create(inv, $"{"role",-14} {"RSS after " + checkpoint,16} {"after " + settings.Generations,12} {"ratio",7}  target ≤ {1 + RssTarget:F2}  managed heap MB, gen-2 GCs, metric series (after {checkpoint} / {settings.Generations})"));
         bool rssPassed = true;
         for (int i = 0; i < processes.Count; i++)
         {
             double ratio = afterAll[i] / afterCheckpoint[i];
             bool ok = ratio <= 1 + RssTarget;
             rssPassed &= ok;
-            Console.WriteLine(string.Create(inv, $"{processes[i].Name,-14} {afterCheckpoint[i],13:F1} MB {afterAll[i],9:F1} MB {ratio,7:F3}  {(ok ? "PASS" : "FAIL")}"));
+            Console.WriteLine(string.Create(inv, $"{processes[i].Name,-14} {afterCheckpoint[i],13:F1} MB {afterAll[i],9:F1} MB {ratio,7:F3}  {(ok ? "PASS" : "FAIL"),-12}  {seriesAtCheckpoint[i].ManagedMegabytes:F1} / {seriesAtEnd[i].ManagedMegabytes:F1}, {seriesAtCheckpoint[i].Gen2Collections} / {seriesAtEnd[i].Gen2Collections}, {seriesAtCheckpoint[i].Series} / {seriesAtEnd[i].Series}"));
         }
 
         bool passed = rssPassed && lost == 0 && tally.Corrupted == 0;
