@@ -26,7 +26,7 @@ public sealed class ChatsClient : IDisposable
     }
 
     /// <summary>Runs a generation to completion; <paramref name="progress"/> sees every step.</summary>
-    /// <exception cref="RpcException">INVALID_ARGUMENT names the bad field; RESOURCE_EXHAUSTED means retry later.</exception>
+    /// <exception cref="RpcException">INVALID_ARGUMENT names the bad field; RESOURCE_EXHAUSTED says when to retry (<see cref="RetryHints.RetryAfter(RpcException)"/>).</exception>
     public async Task<GenerationResult> GenerateAsync(
         GenerateRequest request, IProgress<GenerationProgress>? progress = null, CancellationToken cancellationToken = default)
     {

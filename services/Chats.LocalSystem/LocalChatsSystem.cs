@@ -133,7 +133,9 @@ public sealed class LocalChatsSystem : IAsyncDisposable
             }
         }
 
-        var app = build([], settings);
+        // A null value means "not set" here (a role the pipeline lacks); bound as such it would make a list-valued
+        // option null instead of empty (Sampler:Standard of a CHATS-only pipeline), so it is left out.
+        var app = build([], settings.Where(s => s.Value is not null).ToDictionary());
         _apps.Add(app);
         await app.StartAsync(cancellationToken);
         var addresses = app.BoundAddresses();

@@ -27,7 +27,7 @@ internal sealed class SamplerService(SamplerTopology topology, ConcurrencyLimite
         string arm = input.Mode is not null ? "explicit" : armMode is null ? "default" : (armName ?? "default");
 
         using var lease = limiter.TryAcquire()
-            ?? throw new RpcException(new Status(StatusCode.ResourceExhausted, "the sampler is running its maximum number of generations"));
+            ?? throw RetryHint.ResourceExhausted("the sampler is running its maximum number of generations", RetryDelay.Generation);
         ChatsMetrics.SamplerInFlight.Inc();
         using var inFlight = new ScopeExit(() => ChatsMetrics.SamplerInFlight.Dec());
         using var latency = ChatsMetrics.GenerationSeconds.WithLabels(SamplerRequestMapping.ModeName(spec.Guidance.Mode)).NewTimer();

@@ -114,13 +114,15 @@ internal sealed class GrpcStatusInterceptor(ILogger<GrpcStatusInterceptor> logge
             case InvalidTensorException tensor:
                 return new RpcException(new Status(StatusCode.InvalidArgument, tensor.Message));
             case WorkerBusyException busy:
-                return new RpcException(new Status(StatusCode.ResourceExhausted, busy.Message));
+                return new RpcException(new Status(StatusCode.ResourceExhausted, busy.Message), RetryHint.Trailers(busy.RetryAfter));
             case SessionClosedException { Reason: SessionCloseReason.IdleTimeout } idle:
                 return new RpcException(new Status(StatusCode.DeadlineExceeded, idle.Message));
             case SessionClosedException closed:
                 return new RpcException(new Status(StatusCode.Unavailable, closed.Message));
+            case ReplicaUnavailableException { AllBusy: true } busy:
+                return new RpcException(new Status(StatusCode.ResourceExhausted, busy.Message), RetryHint.Trailers(RetryDelay.Generation));
             case ReplicaUnavailableException unavailable:
-                return new RpcException(new Status(unavailable.AllBusy ? StatusCode.ResourceExhausted : StatusCode.Unavailable, unavailable.Message));
+                return new RpcException(new Status(StatusCode.Unavailable, unavailable.Message));
             // A client that goes away mid-stream (its deadline passed, or it cancelled) resets the request stream: the
             // next read fails with an IOException, sometimes before the call's token is cancelled. The handlers' only I/O
             // is the call's own streams, so this is the client's doing, not the service's.

@@ -11,6 +11,7 @@ internal static class BenchCommands
         Serve(),
         Chaos(),
         Fuzz(),
+        Load(),
     };
 
     private static Command Chaos()
@@ -50,6 +51,24 @@ internal static class BenchCommands
         };
         command.SetAction(async (result, ct) => await FuzzBenchmark.RunAsync(
             DefaultModel.Select(result.GetValue(model), result.GetValue(standard)), result.GetValue(cases), result.GetValue(seed), result.GetValue(concurrency), result.GetValue(only), ct));
+        return command;
+    }
+
+    private static Command Load()
+    {
+        var model = CommonOptions.DefaultedModel();
+        var concurrency = new Option<int>("--concurrency") { Description = "Generations sent at once.", DefaultValueFactory = _ => 64 };
+        var generations = new Option<int>("--generations") { Description = "Generations in all.", DefaultValueFactory = _ => 1000 };
+        var checkpoint = new Option<int>("--checkpoint") { Description = "Read each role's RSS after this many generations (and after all).", DefaultValueFactory = _ => 100 };
+        var distinct = new Option<int>("--distinct") { Description = "Distinct requests (prompt, seed) the generations cycle through; each is generated alone first as the reference.", DefaultValueFactory = _ => 64 };
+        var steps = CommonOptions.SamplingSteps();
+        var command = new Command("load", "Every role as its own process behind a gateway process; many generations at a fixed concurrency through the gateway, refusals retried after their hint: counts by status, images against references generated alone, p50/p95, each role's RSS after the checkpoint and after all.")
+        {
+            model, concurrency, generations, checkpoint, distinct, steps,
+        };
+        command.SetAction(async (result, ct) => await LoadBenchmark.RunAsync(
+            new LoadBenchmark.Settings(DefaultModel.Resolve(result.GetValue(model)), result.GetValue(concurrency), result.GetValue(generations),
+                result.GetValue(checkpoint), result.GetValue(steps), result.GetValue(distinct)), ct));
         return command;
     }
 

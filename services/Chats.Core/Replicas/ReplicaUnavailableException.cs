@@ -33,7 +33,7 @@ public sealed class ReplicaUnavailableException : Exception
         }
 
         return allBusy
-            ? $"every {role} replica is at capacity ({tried}); retry in a few seconds"
+            ? $"every {role} replica is at capacity ({tried}); {Sampling.RetryDelay.Phrase(Sampling.RetryDelay.Generation)}"
             : $"no {role} replica could take the call ({tried}); last error: {(last is null ? "none" : describe(last))}; retry later";
     }
 }

@@ -157,7 +157,7 @@ public sealed class DenoiserSessionEngine : IDisposable
             if (Interlocked.Increment(ref _queued) > _options.MaxQueuedSteps)
             {
                 Interlocked.Decrement(ref _queued);
-                throw new WorkerBusyException($"the {_options.Name} denoiser (queue of {_options.MaxQueuedSteps} steps)");
+                throw new WorkerBusyException($"the {_options.Name} denoiser (queue of {_options.MaxQueuedSteps} steps)", RetryDelay.Step);
             }
 
             pending = new PendingStep(session, step, Stopwatch.GetTimestamp(), cancellationToken);

@@ -120,6 +120,9 @@ public sealed class DenoiserSessionEngineTests : IDisposable
         var busy = Assert.Throws<WorkerBusyException>(() => engine.Open(Setup("c", 1)));
         Assert.Contains("unet_win", busy.Message, StringComparison.Ordinal);
         Assert.Contains("maximum 2 sessions", busy.Message, StringComparison.Ordinal);
+        // A session lasts a generation: the hint is the generation's delay, stated in the message too.
+        Assert.EndsWith("; retry in 1 s", busy.Message, StringComparison.Ordinal);
+        Assert.Equal(RetryDelay.Generation, busy.RetryAfter);
 
         engine.Close(a);
         engine.Close(a); // idempotent: frees one slot, not two

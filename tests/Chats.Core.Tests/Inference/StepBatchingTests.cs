@@ -211,6 +211,9 @@ public sealed class StepBatchingTests : IDisposable
         var busy = await Assert.ThrowsAsync<WorkerBusyException>(() => engine.StepAsync(engine.Open(Setup("over", 1, seed: 9)), new DenoiserStep(0, 10f, Latent(1, 9), [0]), Ct));
 
         Assert.Contains("queue of 2 steps", busy.Message, StringComparison.Ordinal);
+        // A step queue drains in a forward pass or two: a shorter hint than a whole generation's.
+        Assert.EndsWith("; retry in 100 ms", busy.Message, StringComparison.Ordinal);
+        Assert.Equal(RetryDelay.Step, busy.RetryAfter);
         Assert.Equal(2, engine.PendingSteps);
         await Task.WhenAll(queued).WaitAsync(s_timeout, Ct);
         Assert.Equal(0, engine.PendingSteps);

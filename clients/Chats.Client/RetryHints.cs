@@ -1,0 +1,27 @@
+using System.Globalization;
+using Grpc.Core;
+
+namespace Chats.Client;
+
+/// <summary>
+/// Reads when a refused call may be retried. Chats services answer a full queue with RESOURCE_EXHAUSTED whose detail
+/// ends with <c>retry in 1 s</c> and whose trailer <c>retry-after-ms</c> carries the same delay in milliseconds.
+/// </summary>
+public static class RetryHints
+{
+    /// <summary>The trailer the services set on RESOURCE_EXHAUSTED.</summary>
+    public const string TrailerKey = "retry-after-ms";
+
+    /// <summary>The suggested delay of a RESOURCE_EXHAUSTED <paramref name="exception"/>; null for other statuses or without the trailer.</summary>
+    public static TimeSpan? RetryAfter(RpcException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        if (exception.StatusCode != StatusCode.ResourceExhausted)
+        {
+            return null;
+        }
+
+        string? value = exception.Trailers.GetValue(TrailerKey);
+        return long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out long ms) ? TimeSpan.FromMilliseconds(ms) : null;
+    }
+}
