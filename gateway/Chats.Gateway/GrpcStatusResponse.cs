@@ -64,7 +64,10 @@ internal static class GrpcStatusResponse
         headers[MessageHeader] = Encode(detail);
         if (pushback is { } wait)
         {
-            headers[PushbackHeader] = ((long)wait.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+            string ms = ((long)wait.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+            headers[PushbackHeader] = ms;
+            // The hint every Chats service gives with RESOURCE_EXHAUSTED (the SDK's RetryHints reads it).
+            headers[ServiceDefaults.RetryHint.TrailerKey] = ms;
         }
     }
 }

@@ -9,8 +9,11 @@ namespace Chats.Gateway;
 /// </summary>
 internal sealed class SamplerCall
 {
-    /// <summary>The current attempt's sampler refused the call with a trailers-only RESOURCE_EXHAUSTED or UNAVAILABLE.</summary>
-    public (StatusCode Code, string Message)? Refusal { get; set; }
+    /// <summary>
+    /// The current attempt's sampler refused the call with a trailers-only RESOURCE_EXHAUSTED (with its retry hint) or
+    /// UNAVAILABLE.
+    /// </summary>
+    public (StatusCode Code, string Message, TimeSpan? RetryAfter)? Refusal { get; set; }
 
     /// <summary>The sampler's response ended with no grpc-status; the transform added UNAVAILABLE.</summary>
     public bool StatusMissing { get; set; }

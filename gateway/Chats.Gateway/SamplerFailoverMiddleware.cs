@@ -108,7 +108,7 @@ internal sealed class SamplerFailoverMiddleware(IOptions<GatewayOptions> options
         string sampler = SamplerDestinations.Describe(destination);
         if (call.Refusal is { } refused)
         {
-            return new SamplerRefusal(sampler, refused.Code, refused.Code == StatusCode.ResourceExhausted ? "full" : "unavailable", refused.Message);
+            return new SamplerRefusal(sampler, refused.Code, refused.Code == StatusCode.ResourceExhausted ? "full" : "unavailable", refused.Message, refused.RetryAfter);
         }
 
         // Only a connection that was never made is known not to have started anything on the sampler.
@@ -162,10 +162,17 @@ internal sealed class SamplerFailoverMiddleware(IOptions<GatewayOptions> options
     {
         call.EndedByGateway = true;
         int samplers = context.GetRouteModel().Cluster?.DestinationsState.AllDestinations.Count ?? refusals.Count;
+        if (samplers == 1 && refusals is [{ Reason: not "unreachable" } only])
+        {
+            // One sampler behind the gateway: its own answer, hint included, says it best.
+            GrpcStatusResponse.WriteTrailersOnly(context.Response, only.Code, only.Message, only.RetryAfter);
+            return only.Code;
+        }
+
         string detail = $"{refusals.Count} of {samplers} sampler(s) refused the generation: {string.Join("; ", refusals)}";
         if (refusals.Exists(r => r.Code == StatusCode.ResourceExhausted))
         {
-            var wait = options.Value.RetryAfter;
+            var wait = refusals.Select(r => r.RetryAfter).Where(w => w is not null).DefaultIfEmpty(options.Value.RetryAfter).Min()!.Value;
             GrpcStatusResponse.WriteTrailersOnly(context.Response, StatusCode.ResourceExhausted,
                 string.Create(CultureInfo.InvariantCulture, $"{detail}; retry in {wait.TotalSeconds:0.###} s"), wait);
             return StatusCode.ResourceExhausted;

@@ -7,7 +7,8 @@ namespace Chats.Gateway;
 /// <param name="Code">The status it answered; UNAVAILABLE for a refused connection.</param>
 /// <param name="Reason">The metric label: full, unavailable or unreachable.</param>
 /// <param name="Message">Its status message, or why the connection failed.</param>
-internal sealed record SamplerRefusal(string Sampler, StatusCode Code, string Reason, string Message)
+/// <param name="RetryAfter">The retry hint it gave, if any.</param>
+internal sealed record SamplerRefusal(string Sampler, StatusCode Code, string Reason, string Message, TimeSpan? RetryAfter = null)
 {
     /// <summary>For the client's detail, e.g. <c>sampler sampler-0 (http://…) is full (…)</c>.</summary>
     public override string ToString() => Reason switch

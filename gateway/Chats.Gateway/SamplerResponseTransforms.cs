@@ -32,10 +32,21 @@ internal static class SamplerResponseTransforms
             return default;
         }
 
+        // Only a capacity refusal carries a retry hint; a RESOURCE_EXHAUSTED without one (a request over the sampler's
+        // receive limit) would be refused by every sampler alike, so it goes to the client as the sampler said it.
+        TimeSpan? retryAfter = response.Headers.TryGetValues(ServiceDefaults.RetryHint.TrailerKey, out var hints)
+            && long.TryParse(hints.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out long ms)
+                ? TimeSpan.FromMilliseconds(ms)
+                : null;
+        if ((StatusCode)code == StatusCode.ResourceExhausted && retryAfter is null)
+        {
+            return default;
+        }
+
         string message = response.Headers.TryGetValues(GrpcStatusResponse.MessageHeader, out var messages)
             ? Uri.UnescapeDataString(messages.FirstOrDefault() ?? string.Empty)
             : string.Empty;
-        call.Refusal = ((StatusCode)code, message);
+        call.Refusal = ((StatusCode)code, message, retryAfter);
         transform.SuppressResponseBody = true;
         return default;
     }

@@ -37,7 +37,7 @@ public sealed class GatewayRetryTests(ChatsSystemFixture fixture) : IAsyncDispos
 
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
         Assert.StartsWith("2 of 2 sampler(s) refused the generation: ", error.Status.Detail, StringComparison.Ordinal);
-        Assert.Contains($"sampler sampler-0 ({full.BoundAddresses()[0]}) is full (the sampler is running its maximum number of generations)", error.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains($"sampler sampler-0 ({full.BoundAddresses()[0]}) is full (the sampler is running its maximum number of generations; retry in 1 s)", error.Status.Detail, StringComparison.Ordinal);
         Assert.Contains($"sampler sampler-1 ({down}) is unreachable (Connection refused)", error.Status.Detail, StringComparison.Ordinal);
         Assert.EndsWith("; retry in 1 s", error.Status.Detail, StringComparison.Ordinal);
         Assert.Equal("1000", error.Trailers.GetValue("grpc-retry-pushback-ms"));
