@@ -194,9 +194,10 @@ internal sealed class SamplerReplicas : IAsyncDisposable
                     },
                     MaxReceiveMessageSize = 64 * 1024 * 1024,
                     MaxSendMessageSize = 64 * 1024 * 1024,
-                    // A restarted replica is tried again within a tenth of a second, not after the default second.
+                    // A restarted replica is tried again within a tenth of a second (the default is 1 s, growing to 120 s), and never
+                    // later than a second after it is back: less than the failover policy waits in all.
                     InitialReconnectBackoff = TimeSpan.FromMilliseconds(100),
-                    MaxReconnectBackoff = TimeSpan.FromSeconds(2),
+                    MaxReconnectBackoff = TimeSpan.FromSeconds(1),
                 });
                 _channels[address] = channel;
             }

@@ -6,14 +6,15 @@ namespace Chats.Core.Replicas;
 /// <remarks>
 /// An attempt goes to a replica not yet tried by this call when there is one (no wait); only when every replica has
 /// been tried does the next attempt wait, <see cref="InitialBackoff"/> doubling up to <see cref="MaxBackoff"/>, so a
-/// single restarting replica gets a moment to come back. A replica that failed with
+/// single restarting replica gets a moment to come back: the defaults wait 2.5 s in all before giving up, longer than the
+/// sampler's channels take between two reconnect attempts (1 s at most), so a replica that is back is found again. A replica that failed with
 /// <see cref="ReplicaFailure.Unavailable"/> rests for <see cref="Cooldown"/> (doubling with each further consecutive
 /// failure, up to 16×) before new calls prefer it again.
 /// </remarks>
 public sealed record ReplicaRetryPolicy
 {
     /// <summary>Attempts per call (the first included).</summary>
-    public int MaxAttempts { get; init; } = 5;
+    public int MaxAttempts { get; init; } = 6;
 
     /// <summary>The wait before retrying once every replica has been tried.</summary>
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(100);
