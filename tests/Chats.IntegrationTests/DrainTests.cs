@@ -1,6 +1,5 @@
 using Chats.Client;
 using Chats.Protos.V1;
-using Chats.Sampler;
 using Chats.ServiceDefaults;
 using Grpc.Core;
 using Grpc.Health.V1;
@@ -14,8 +13,12 @@ namespace Chats.IntegrationTests;
 /// in-flight calls finish; past <c>Endpoints:DrainTimeout</c> they end with UNAVAILABLE, never CANCELLED.
 /// </summary>
 [Collection(RunningSystem.Name)]
-public sealed class DrainTests(ChatsSystemFixture fixture)
+public sealed class DrainTests(ChatsSystemFixture fixture) : IAsyncDisposable
 {
+    private readonly TestHosts _hosts = new(fixture);
+
+    public ValueTask DisposeAsync() => _hosts.DisposeAsync();
+
     private static GenerateRequest LongRequest(ulong seed) => new()
     {
         Prompt = "a red circle",
@@ -30,7 +33,7 @@ public sealed class DrainTests(ChatsSystemFixture fixture)
     public async Task Draining_RefusesNewGenerations_ReportsNotServing_AndFinishesTheOneInFlight()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var sampler = await StartSamplerAsync(TimeSpan.FromSeconds(60), ct);
+        var sampler = await StartSamplerAsync(TimeSpan.FromSeconds(60), ct);
         var address = sampler.BoundAddresses()[0];
         using var client = new ChatsClient(address);
         using var channel = GrpcChannel.ForAddress(address);
@@ -65,15 +68,7 @@ public sealed class DrainTests(ChatsSystemFixture fixture)
     public async Task ADrainingGateway_FinishesTheGenerationItProxies_AndRefusesNewOnes()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var gateway = Gateway.GatewayHost.Build([], new Dictionary<string, string?>
-        {
-            ["Gateway:Samplers:0"] = fixture.System.Services["sampler"].Grpc.ToString(),
-            ["Endpoints:Host"] = "127.0.0.1",
-            ["Endpoints:GrpcPort"] = "0",
-            ["Endpoints:HttpPort"] = "0",
-            ["Logging:LogLevel:Default"] = "Warning",
-        });
-        await gateway.StartAsync(ct);
+        var gateway = await _hosts.StartGatewayAsync([fixture.System.Services["sampler"].Grpc], ct);
         using var client = new ChatsClient(gateway.BoundAddresses()[0]);
         Task? stopping = null;
         RpcException? refused = null;
@@ -100,7 +95,7 @@ public sealed class DrainTests(ChatsSystemFixture fixture)
     public async Task AGenerationStillRunning_WhenTheDrainTimeoutPasses_EndsWithUnavailable_NotCancelled()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var sampler = await StartSamplerAsync(TimeSpan.FromMilliseconds(200), ct);
+        var sampler = await StartSamplerAsync(TimeSpan.FromMilliseconds(200), ct);
         using var client = new ChatsClient(sampler.BoundAddresses()[0]);
         Task? stopping = null;
 
@@ -131,24 +126,9 @@ public sealed class DrainTests(ChatsSystemFixture fixture)
         Assert.True(drain.IsDraining);
     }
 
-    private async Task<WebApplication> StartSamplerAsync(TimeSpan drainTimeout, CancellationToken ct)
-    {
-        string Grpc(string role) => fixture.System.Services[role].Grpc.ToString();
-        var app = SamplerServiceHost.Build([], new Dictionary<string, string?>
+    private Task<WebApplication> StartSamplerAsync(TimeSpan drainTimeout, CancellationToken ct)
+        => _hosts.StartSamplerAsync(ct, new Dictionary<string, string?>
         {
-            ["Sampler:ModelPath"] = fixture.ModelPath,
-            ["Sampler:TextEncoder"] = Grpc("text-encoder"),
-            ["Sampler:Preferred"] = Grpc("preferred"),
-            ["Sampler:Dispreferred"] = Grpc("dispreferred"),
-            ["Sampler:Standard"] = Grpc("standard"),
-            ["Sampler:Decoder"] = Grpc("decoder"),
-            ["Endpoints:Host"] = "127.0.0.1",
-            ["Endpoints:GrpcPort"] = "0",
-            ["Endpoints:HttpPort"] = "0",
             ["Endpoints:DrainTimeout"] = drainTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
-            ["Logging:LogLevel:Default"] = "Warning",
         });
-        await app.StartAsync(ct);
-        return app;
-    }
 }
