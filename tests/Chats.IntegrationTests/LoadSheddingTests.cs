@@ -1,10 +1,7 @@
 using Chats.Client;
-using Chats.Gateway;
 using Chats.Protos.V1;
-using Chats.Sampler;
 using Chats.ServiceDefaults;
 using Grpc.Core;
-using Microsoft.AspNetCore.Builder;
 
 namespace Chats.IntegrationTests;
 
@@ -19,23 +16,17 @@ public sealed class LoadSheddingTests(ChatsSystemFixture fixture) : IAsyncDispos
     private const int Capacity = 2;
     private const int Burst = 12;
     private const int Distinct = 4;
-    private readonly List<WebApplication> _apps = [];
+    private readonly TestHosts _hosts = new(fixture);
 
     [Fact]
     public async Task BurstAboveSamplerCapacity_IsOkOrResourceExhaustedWithRetryHint_AndOkImagesEqualTheirReference()
     {
         var ct = TestContext.Current.CancellationToken;
-        var sampler = await StartAsync(SamplerServiceHost.Build, new()
+        var sampler = await _hosts.StartSamplerAsync(ct, new()
         {
-            ["Sampler:ModelPath"] = fixture.ModelPath,
-            ["Sampler:TextEncoder"] = Grpc("text-encoder"),
-            ["Sampler:Preferred"] = Grpc("preferred"),
-            ["Sampler:Dispreferred"] = Grpc("dispreferred"),
-            ["Sampler:Standard"] = Grpc("standard"),
-            ["Sampler:Decoder"] = Grpc("decoder"),
             ["Sampler:MaxConcurrentGenerations"] = Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }, ct);
-        var gateway = await StartAsync(GatewayHost.Build, new() { ["Gateway:Samplers:0"] = sampler.BoundAddresses()[0].ToString() }, ct);
+        });
+        var gateway = await _hosts.StartGatewayAsync([sampler.BoundAddresses()[0]], ct);
         using var client = new ChatsClient(gateway.BoundAddresses()[0]);
         var requests = Enumerable.Range(0, Distinct)
             .Select(i => Requests.Small($"a shed circle {i}", GuidanceMode.Chats, steps: 12, seed: 40 + (ulong)i))
@@ -89,14 +80,7 @@ public sealed class LoadSheddingTests(ChatsSystemFixture fixture) : IAsyncDispos
         Assert.All(accepted, o => Assert.InRange(MaxDifference(references[o.Index % Distinct], o.Image!), 0, 2));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        for (int i = _apps.Count - 1; i >= 0; i--)
-        {
-            await _apps[i].StopAsync();
-            await _apps[i].DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _hosts.DisposeAsync();
 
     private static int MaxDifference(byte[] expected, byte[] actual)
     {
@@ -109,21 +93,5 @@ public sealed class LoadSheddingTests(ChatsSystemFixture fixture) : IAsyncDispos
         var b = Training.Data.RgbImageDecoder.Decode(actual);
         Assert.Equal((a.Width, a.Height), (b.Width, b.Height));
         return a.Rgb.Zip(b.Rgb, (x, y) => Math.Abs(x - y)).Max();
-    }
-
-    private string Grpc(string role) => fixture.System.Services[role].Grpc.ToString();
-
-    private async Task<WebApplication> StartAsync(
-        Func<string[], IReadOnlyDictionary<string, string?>?, WebApplication> build, Dictionary<string, string?> settings, CancellationToken ct)
-    {
-        settings["Endpoints:Host"] = "127.0.0.1";
-        settings["Endpoints:GrpcPort"] = "0";
-        settings["Endpoints:HttpPort"] = "0";
-        settings["Logging:LogLevel:Default"] = "Warning";
-        settings["Logging:LogLevel:Microsoft.AspNetCore.DataProtection"] = "Error";
-        var app = build([], settings);
-        _apps.Add(app);
-        await app.StartAsync(ct);
-        return app;
     }
 }
