@@ -1,3 +1,4 @@
+using Chats.Gateway.Auth;
 using Chats.ServiceDefaults;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
@@ -13,7 +14,7 @@ public static class GatewayHost
     /// <summary>Builds the gateway; <paramref name="overrides"/> are configuration values applied last.</summary>
     public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? overrides = null)
     {
-        var builder = ChatsServiceHost.CreateBuilder(args, overrides);
+        var builder = ChatsServiceHost.CreateBuilder(args, overrides).AddGatewayConfigFile();
         builder.AddValidatedOptions<GatewayOptions>(GatewayOptions.Section)
             .Validate(o => o.Arms.All(a => a.Mode is "cfg" or "chats" or "chats_full"), "Gateway:Arms: Mode must be cfg, chats or chats_full")
             .Validate(o => o.Arms.Count == 0 || o.Arms.Sum(a => a.Weight) > 0, "Gateway:Arms: weights must not all be zero")
@@ -22,7 +23,8 @@ public static class GatewayHost
         var gateway = builder.Snapshot<GatewayOptions>(GatewayOptions.Section);
         // Reflection clients asking the gateway see the API it serves, not only health and reflection.
         builder.ReflectAlso(Protos.V1.Sampler.Descriptor);
-        builder.Services.AddSingleton<ArmAssigner>();
+        builder.Services.AddSingleton(ArmAssigner.Reloading);
+        builder.AddGatewayAuth();
         builder.Services.AddSingleton<ArmAssignmentMiddleware>();
         builder.Services.AddSingleton<SamplerFailoverMiddleware>();
         builder.Services.AddReverseProxy()
@@ -32,7 +34,7 @@ public static class GatewayHost
         builder.Services.AddSingleton<IDestinationResolver, DnsSamplerResolver>();
 
         var app = builder.Build();
-        app.MapChatsServiceDefaults();
+        app.MapChatsServiceDefaults().RequireApiKeyForReflection();
         var arms = app.Services.GetRequiredService<ArmAssignmentMiddleware>();
         var failover = app.Services.GetRequiredService<SamplerFailoverMiddleware>();
         var limit = app.Services.GetRequiredService<ReceiveLimit>();
@@ -40,8 +42,11 @@ public static class GatewayHost
         // UseLoadBalancing YARP ignores the cluster's policy and picks a sampler at random. Failover sits between the
         // sampler's choice and the passive health check, so every attempt counts toward the health of its own sampler.
         var drain = app.Services.GetRequiredService<ServiceDrain>();
+        var armMetrics = app.Services.GetRequiredService<ArmMetricsMiddleware>();
+        var admission = app.Services.GetRequiredService<CallerAdmissionMiddleware>();
         app.MapReverseProxy(proxy =>
         {
+            proxy.Use((context, next) => armMetrics.InvokeAsync(context, next));
             // Proxied calls bypass the gRPC interceptor that admits calls elsewhere: counted here, so that SIGTERM
             // waits for the generations going through this gateway and refuses new ones (UNAVAILABLE: try another).
             proxy.Use(async (context, next) =>
@@ -62,6 +67,7 @@ public static class GatewayHost
                 GrpcRequestSizeGuard.CapProxiedBody(context, limit);
                 return next();
             });
+            proxy.Use((context, next) => admission.InvokeAsync(context, next));
             proxy.Use((context, next) => arms.InvokeAsync(context, next));
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
