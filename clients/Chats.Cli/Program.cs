@@ -8,6 +8,7 @@ var root = new RootCommand("chats: CHATS text-to-image serving (CFG vs CHATS) â€
     GenerateCommands.Create(),
     ModelCommands.Create(),
     SystemCommands.Serve(),
+    GatewayCommands.Create(),
     BenchCommands.Create(),
     LabCommands.Create(),
     TrainCommands.Create(),
