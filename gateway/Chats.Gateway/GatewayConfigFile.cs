@@ -28,7 +28,7 @@ internal static class GatewayConfigFile
             }
             catch (InvalidDataException e)
             {
-                throw new OptionsValidationException(Key, typeof(GatewayOptions), [$"{Key} = '{file}': not valid JSON ({e.InnerException?.Message ?? e.Message})"]);
+                throw new OptionsValidationException(Key, typeof(GatewayOptions), [$"{Key} = '{file}': not valid JSON ({e.GetBaseException().Message.TrimEnd('.')})"]);
             }
         }
 

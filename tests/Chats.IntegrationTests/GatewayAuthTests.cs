@@ -142,6 +142,28 @@ public sealed class GatewayAuthTests(ChatsSystemFixture fixture) : IAsyncDisposa
     }
 
     [Fact]
+    public async Task WithAuthOff_TheAnonymousConcurrencyLimit_IsSharedByEveryCaller()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var settings = Arms();
+        settings["Gateway:Auth:AnonymousMaxConcurrentGenerations"] = "1";
+        var gateway = await StartAsync(settings, ct, new() { ["Sampler:MaxSteps"] = $"{LongSteps}" });
+        using var channel = GrpcChannel.ForAddress(gateway.BoundAddresses()[0]);
+        using var cancelHeld = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var held = new Protos.V1.Sampler.SamplerClient(channel).Generate(
+            Requests.Small("a long anonymous circle", GuidanceMode.Chats, steps: LongSteps), new Metadata { { "x-client-key", "one-caller" } }, cancellationToken: cancelHeld.Token);
+        await GatewayFailoverTests.ReadProgressAsync(held, steps: 1, ct);
+
+        var refused = await Assert.ThrowsAsync<RpcException>(() => GenerateAsync(gateway, new Metadata { { "x-client-key", "another-caller" } }, ct));
+        await cancelHeld.CancelAsync();
+        var events = await UntilAdmittedAsync(() => GenerateAsync(gateway, [], ct), ct);
+
+        Assert.Equal(StatusCode.ResourceExhausted, refused.StatusCode);
+        Assert.Equal("callers without an API key already have 1 generation(s) running, the most allowed (Gateway:Auth:AnonymousMaxConcurrentGenerations); retry in 1 s", refused.Status.Detail);
+        Assert.Contains(events, e => e.EventCase == GenerateEvent.EventOneofCase.Image);
+    }
+
+    [Fact]
     public async Task ArmOverride_IsHonouredForAnAllowedKey_AndRefusedForOthers()
     {
         var ct = TestContext.Current.CancellationToken;
