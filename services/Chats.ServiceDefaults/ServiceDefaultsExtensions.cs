@@ -114,7 +114,8 @@ public static class ServiceDefaultsExtensions
 
     /// <summary>
     /// Validates the configuration (a bad value fails here, see <see cref="ChatsServiceHost.ValidateOptionsBeforeStart"/>),
-    /// then maps the gRPC health service, reflection, <c>/metrics</c> and <c>/healthz</c>.
+    /// then maps the gRPC health service, reflection, <c>/metrics</c>, <c>/healthz</c> (503 while draining) and <c>/livez</c>
+    /// (200 while the process runs).
     /// </summary>
     public static WebApplication MapChatsServiceDefaults(this WebApplication app)
     {
@@ -138,6 +139,9 @@ public static class ServiceDefaultsExtensions
         app.MapGrpcReflectionService();
         app.MapMetrics("/metrics");
         app.MapGet("/healthz", (ServiceDrain drain) => drain.IsDraining ? Results.Text("draining", statusCode: 503) : Results.Text("ok"));
+        // Liveness, not readiness: 200 while the process serves, draining included, so that a liveness probe never
+        // restarts a pod in the middle of the drain that /healthz and the gRPC health service report.
+        app.MapGet("/livez", () => Results.Text("ok"));
         return app;
     }
 
