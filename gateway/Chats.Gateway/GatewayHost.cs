@@ -1,3 +1,4 @@
+using Chats.Gateway.HttpApi;
 using Chats.ServiceDefaults;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
@@ -30,9 +31,11 @@ public static class GatewayHost
             .AddTransforms(SamplerResponseTransforms.Add);
         // Replaces YARP's no-op resolver; only dns:/// samplers are expanded.
         builder.Services.AddSingleton<IDestinationResolver, DnsSamplerResolver>();
+        builder.AddChatsHttpApi();
 
         var app = builder.Build();
         app.MapChatsServiceDefaults();
+        app.MapChatsHttpApi();
         var arms = app.Services.GetRequiredService<ArmAssignmentMiddleware>();
         var failover = app.Services.GetRequiredService<SamplerFailoverMiddleware>();
         var limit = app.Services.GetRequiredService<ReceiveLimit>();
