@@ -183,8 +183,8 @@ function handleEvent(panel, event, data) {
       panel.mode.textContent = payload.mode;
       panel.generation.textContent = payload.generation_id;
       panel.settings.textContent =
-        `${payload.width}×${payload.height}, ${payload.steps} steps, s = ${payload.guidance_scale}` +
-        (payload.mode === "cfg" ? "" : `, α = ${payload.alpha}`);
+        `${payload.width}×${payload.height}, ${payload.steps} steps, s = ${decimal(payload.guidance_scale)}` +
+        (payload.mode === "cfg" ? "" : `, α = ${decimal(payload.alpha)}`);
       panel.progress.max = payload.steps;
       panel.step.textContent = `step 0/${payload.steps}`;
       return null;
@@ -208,6 +208,11 @@ function handleEvent(panel, event, data) {
       // "done" and any event a later server adds.
       return null;
   }
+}
+
+/** A float the server sent as single precision (7.5, not 7.500000476837158). */
+function decimal(value) {
+  return typeof value === "number" ? String(Number(value.toPrecision(6))) : String(value);
 }
 
 /** Yields {event, data} for each server-sent event in a byte stream. */
