@@ -126,7 +126,9 @@ internal static class SystemCommands
             var app = s_roles[result.GetValue(role)!]([.. result.UnmatchedTokens], null);
             await app.StartAsync(ct);
             var addresses = app.BoundAddresses();
-            Console.WriteLine($"listening grpc={addresses[0]} http={(addresses.Count > 1 ? addresses[1] : null)}");
+            // The gateway's HTTP API goes last, so readers of the first two fields are unaffected.
+            string api = Gateway.HttpApi.HttpApiExtensions.HttpApiAddress(app) is { } apiAddress ? $" api={apiAddress}" : string.Empty;
+            Console.WriteLine($"listening grpc={addresses[0]} http={(addresses.Count > 1 ? addresses[1] : null)}{api}");
             // The host's own SIGTERM / Ctrl+C handling stops it: NOT_SERVING, in-flight calls finish, then exit 0.
             await app.WaitForShutdownAsync(CancellationToken.None);
             await app.DisposeAsync();

@@ -71,11 +71,14 @@ public static class HttpApiExtensions
         return app;
     }
 
-    /// <summary>The HTTP API's base address once the gateway has started (<c>http://127.0.0.1:PORT/</c>); null when it is off.</summary>
+    /// <summary>
+    /// The HTTP API's base address once the gateway has started (<c>http://127.0.0.1:PORT/</c>); null when it is off or
+    /// <paramref name="app"/> is not a gateway.
+    /// </summary>
     public static Uri? HttpApiAddress(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        return app.Services.GetRequiredService<HttpApiListener>().Address;
+        return app.Services.GetService<HttpApiListener>()?.Address;
     }
 
     // The build output's wwwroot (the gateway's, copied there): the content root is wherever the host was started
