@@ -1,4 +1,5 @@
 using Chats.Gateway.Auth;
+using Chats.Gateway.HttpApi;
 using Chats.ServiceDefaults;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
@@ -32,9 +33,11 @@ public static class GatewayHost
             .AddTransforms(SamplerResponseTransforms.Add);
         // Replaces YARP's no-op resolver; only dns:/// samplers are expanded.
         builder.Services.AddSingleton<IDestinationResolver, DnsSamplerResolver>();
+        builder.AddChatsHttpApi();
 
         var app = builder.Build();
         app.MapChatsServiceDefaults().RequireApiKeyForReflection();
+        app.MapChatsHttpApi();
         var arms = app.Services.GetRequiredService<ArmAssignmentMiddleware>();
         var failover = app.Services.GetRequiredService<SamplerFailoverMiddleware>();
         var limit = app.Services.GetRequiredService<ReceiveLimit>();

@@ -2,6 +2,7 @@ using Chats.Core.Sampling;
 using Chats.Decoder;
 using Chats.Denoiser;
 using Chats.Gateway;
+using Chats.Gateway.HttpApi;
 using Chats.Sampler;
 using Chats.ServiceDefaults;
 using Chats.TextEncoder;
@@ -23,6 +24,12 @@ public sealed class LocalChatsSystem : IAsyncDisposable
 
     /// <summary>The gateway's gRPC address (what clients call).</summary>
     public Uri Gateway { get; private set; } = null!;
+
+    /// <summary>
+    /// The gateway's HTTP API and playground (<c>http://127.0.0.1:PORT/</c>; <c>Gateway:HttpApiPort</c> in the gateway's
+    /// <see cref="LocalSystemOptions.Overrides"/> fixes the port, -1 turns it off and leaves this null).
+    /// </summary>
+    public Uri? HttpApi { get; private set; }
 
     /// <summary>Every service by name with its gRPC and HTTP (metrics) addresses.</summary>
     public IReadOnlyDictionary<string, (Uri Grpc, Uri Http, WebApplication App)> Services => _services;
@@ -85,7 +92,9 @@ public sealed class LocalChatsSystem : IAsyncDisposable
             system.Gateway = await system.StartAsync("gateway", GatewayHost.Build, options, new()
             {
                 ["Gateway:Samplers:0"] = sampler.ToString(),
+                [GatewayHttpOptions.HttpApiPortKey] = "0",
             }, cancellationToken);
+            system.HttpApi = system._services["gateway"].App.HttpApiAddress();
             return system;
         }
         catch

@@ -64,6 +64,7 @@ internal static class SystemCommands
         var standard = CommonOptions.StandardModel();
         var redis = CommonOptions.Redis();
         var gatewayPort = new Option<int>("--gateway-port") { Description = "Fixed gRPC port for the gateway (0 = any free port).", DefaultValueFactory = _ => 0 };
+        var httpPort = new Option<int>("--http-port") { Description = "Fixed port for the gateway's HTTP API and playground (0 = any free port, -1 = off).", DefaultValueFactory = _ => 0 };
         var wireDtype = new Option<string>("--wire-dtype")
         {
             Description = "dtype of the step tensors between sampler and denoisers (Sampler:WireDtype): float32, float16 or bfloat16.",
@@ -71,7 +72,7 @@ internal static class SystemCommands
         };
         var command = new Command("up", "Start the whole system in this process and serve until Ctrl+C; prints every service's addresses.")
         {
-            model, standard, redis, gatewayPort, wireDtype,
+            model, standard, redis, gatewayPort, httpPort, wireDtype,
         };
         var placementOptions = new PlacementOptions();
         placementOptions.AddTo(command);
@@ -81,7 +82,11 @@ internal static class SystemCommands
             var placement = placementOptions.ToPlacement(result);
             var overrides = new Dictionary<string, IReadOnlyDictionary<string, string?>>
             {
-                ["gateway"] = new Dictionary<string, string?> { ["Endpoints:GrpcPort"] = result.GetValue(gatewayPort).ToString(CultureInfo.InvariantCulture) },
+                ["gateway"] = new Dictionary<string, string?>
+                {
+                    ["Endpoints:GrpcPort"] = result.GetValue(gatewayPort).ToString(CultureInfo.InvariantCulture),
+                    [Gateway.HttpApi.GatewayHttpOptions.HttpApiPortKey] = result.GetValue(httpPort).ToString(CultureInfo.InvariantCulture),
+                },
                 ["sampler"] = new Dictionary<string, string?> { ["Sampler:WireDtype"] = result.GetValue(wireDtype) },
             };
             await using var system = await LocalChatsSystem.StartAsync(
@@ -93,6 +98,11 @@ internal static class SystemCommands
             foreach (var (name, service) in system.Services)
             {
                 Console.WriteLine($"{name,-13} grpc {service.Grpc}  metrics {service.Http}metrics");
+            }
+
+            if (system.HttpApi is not null)
+            {
+                Console.WriteLine($"playground {system.HttpApi}");
             }
 
             Console.WriteLine($"gateway: {system.Gateway}  (Ctrl+C to stop)");
@@ -116,7 +126,9 @@ internal static class SystemCommands
             var app = s_roles[result.GetValue(role)!]([.. result.UnmatchedTokens], null);
             await app.StartAsync(ct);
             var addresses = app.BoundAddresses();
-            Console.WriteLine($"listening grpc={addresses[0]} http={(addresses.Count > 1 ? addresses[1] : null)}");
+            // The gateway's HTTP API goes last, so readers of the first two fields are unaffected.
+            string api = Gateway.HttpApi.HttpApiExtensions.HttpApiAddress(app) is { } apiAddress ? $" api={apiAddress}" : string.Empty;
+            Console.WriteLine($"listening grpc={addresses[0]} http={(addresses.Count > 1 ? addresses[1] : null)}{api}");
             // The host's own SIGTERM / Ctrl+C handling stops it: NOT_SERVING, in-flight calls finish, then exit 0.
             await app.WaitForShutdownAsync(CancellationToken.None);
             await app.DisposeAsync();
