@@ -19,10 +19,20 @@ namespace Chats.ServiceDefaults;
 /// <summary>Hosting every Chats service shares: Kestrel endpoints, gRPC with status mapping, health, reflection, metrics.</summary>
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>Registers gRPC, the status interceptor, health checks and reflection; binds <see cref="EndpointOptions"/> to Kestrel.</summary>
+    /// <summary>
+    /// Registers gRPC, the status interceptor, health checks, reflection and tracing (<see cref="TelemetryOptions"/>);
+    /// binds <see cref="EndpointOptions"/> to Kestrel.
+    /// </summary>
     public static WebApplicationBuilder AddChatsServiceDefaults(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        return builder.AddChatsServiceDefaults(ChatsTelemetry.ServiceNameOf(builder.Environment.ApplicationName));
+    }
+
+    internal static WebApplicationBuilder AddChatsServiceDefaults(this WebApplicationBuilder builder, string serviceName)
+    {
+        ChatsTelemetry.AddChatsTelemetry(builder, serviceName);
+        builder.Services.AddSingleton(new ServiceIdentity(serviceName));
         var endpoints = builder.Configuration.GetSection(EndpointOptions.Section).Get<EndpointOptions>() ?? new EndpointOptions();
         builder.AddValidatedOptions<EndpointOptions>(EndpointOptions.Section);
         var endpointsValidator = new OptionsSectionValidator<EndpointOptions>(EndpointOptions.Section, builder.Configuration);
@@ -138,6 +148,7 @@ public static class ServiceDefaultsExtensions
         app.MapGrpcReflectionService();
         app.MapMetrics("/metrics");
         app.MapGet("/healthz", (ServiceDrain drain) => drain.IsDraining ? Results.Text("draining", statusCode: 503) : Results.Text("ok"));
+        app.Lifetime.ApplicationStarted.Register(() => ServiceStartLog.Write(app));
         return app;
     }
 
