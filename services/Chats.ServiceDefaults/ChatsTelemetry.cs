@@ -59,7 +59,9 @@ internal static class ChatsTelemetry
                 .AddSource(ChatsTracing.SourceName)
                 .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = IsTraced)
                 .AddGrpcClientInstrumentation()
-                // The gateway's proxied calls (YARP forwards through HttpClient's handler, which emits this source).
+                // The gateway's proxied calls: YARP's forwarder span (route, cluster, destination), then the outgoing
+                // request of HttpClient's handler, which carries the traceparent to the sampler.
+                .AddSource("Yarp.ReverseProxy")
                 .AddSource("System.Net.Http")
                 .AddOtlpExporter(otlp =>
                 {
