@@ -17,7 +17,6 @@ public static class ChatsServiceHost
     {
         string service = Assembly.GetCallingAssembly().GetName().Name ?? "chats";
         var builder = WebApplication.CreateBuilder(args);
-        ConsoleLogDefaults.AddUnder(builder.Configuration);
         if (overrides is not null)
         {
             builder.Configuration.AddInMemoryCollection(overrides);

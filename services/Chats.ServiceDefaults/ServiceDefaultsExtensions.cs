@@ -32,6 +32,7 @@ public static class ServiceDefaultsExtensions
     internal static WebApplicationBuilder AddChatsServiceDefaults(this WebApplicationBuilder builder, string serviceName)
     {
         ChatsTelemetry.AddChatsTelemetry(builder, serviceName);
+        ConsoleLogDefaults.Add(builder.Services, builder.Configuration);
         builder.Services.AddSingleton(new ServiceIdentity(serviceName));
         var endpoints = builder.Configuration.GetSection(EndpointOptions.Section).Get<EndpointOptions>() ?? new EndpointOptions();
         builder.AddValidatedOptions<EndpointOptions>(EndpointOptions.Section);
