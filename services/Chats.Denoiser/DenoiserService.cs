@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Chats.Core.Diagnostics;
 using Chats.Core.Sampling;
 using Chats.Inference.Engine;
 using Chats.Protos.V1;
@@ -9,12 +10,15 @@ using Microsoft.Extensions.Options;
 namespace Chats.Denoiser;
 
 /// <summary>gRPC adapter: one bidirectional stream per generation session over the <see cref="DenoiserSessionEngine"/>.</summary>
-internal sealed class DenoiserService(DenoiserSessionEngine engine, IOptions<DenoiserOptions> options) : Protos.V1.Denoiser.DenoiserBase
+internal sealed class DenoiserService(DenoiserSessionEngine engine, IOptions<DenoiserOptions> options, ILoggerFactory loggers) : Protos.V1.Denoiser.DenoiserBase
 {
     // How long before the call's deadline an idle stream is ended by the handler (see Denoise).
     private static readonly TimeSpan DeadlineMargin = TimeSpan.FromMilliseconds(50);
 
     private readonly string _role = options.Value.Role.ToString().ToLowerInvariant();
+
+    // The category the session-closed line (DenoiserServiceHost) uses, so a session's two lines sit together.
+    private readonly ILogger _log = loggers.CreateLogger("Chats.Denoiser.Sessions");
 
     public override async Task Denoise(IAsyncStreamReader<DenoiseRequest> requestStream, IServerStreamWriter<DenoiseResponse> responseStream, ServerCallContext context)
     {
@@ -33,6 +37,7 @@ internal sealed class DenoiserService(DenoiserSessionEngine engine, IOptions<Den
         var setup = DenoiserRequestMapping.ToSetup(open);
         var dtype = open.Dtype.ToCore("open.dtype");
         var session = engine.Open(setup, dtype);
+        DenoiserLog.Opened(_log, session.Id, DenoiserLog.GenerationOf(session.Id), setup.Conditionings.Count, dtype.ToString(), setup.FirstStepIndex);
         try
         {
             // The engine closes idle sessions: waiting for the client's next step must wake up when it does. It also wakes
@@ -50,6 +55,11 @@ internal sealed class DenoiserService(DenoiserSessionEngine engine, IOptions<Den
             while (await NextAsync(requestStream, session, waiting.Token, beforeDeadline.Token))
             {
                 var step = DenoiserRequestMapping.ToStep(requestStream.Current, session);
+                // A child of this stream's server span: the session is one call, each step a span inside it.
+                using var activity = ChatsTracing.Source.StartActivity(ChatsTracing.DenoiserStep);
+                activity?.SetTag(ChatsTracing.RoleTag, _role);
+                activity?.SetTag(ChatsTracing.SessionIdTag, session.Id);
+                activity?.SetTag(ChatsTracing.StepIndexTag, step.StepIndex);
                 var started = Stopwatch.GetTimestamp();
                 var predictions = await engine.StepWireAsync(session, step, ct);
                 ChatsMetrics.StepSeconds.WithLabels(_role).Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);

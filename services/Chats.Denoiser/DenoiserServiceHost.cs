@@ -26,9 +26,7 @@ public static class DenoiserServiceHost
             var engine = new DenoiserSessionEngine(sp.GetRequiredService<IDenoiserModel>(), o.EngineOptions());
             DenoiserMetrics.Observe(engine, o.Role.ToString().ToLowerInvariant());
             var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Chats.Denoiser.Sessions");
-            engine.SessionClosed += s => log.LogDebug(
-                "Session {SessionId} closed after {Steps} steps ({Predictions} predictions) from step {FirstStep}; server reason {Reason}",
-                s.SessionId, s.Steps, s.Predictions, s.FirstStepIndex, s.ServerCloseReason?.ToString() ?? "none");
+            engine.SessionClosed += s => DenoiserLog.Closed(log, s);
             return engine;
         });
 

@@ -134,6 +134,17 @@ public sealed class LocalChatsSystem : IAsyncDisposable
             settings["Logging:LogLevel:Microsoft.AspNetCore.DataProtection"] = "Error";
         }
 
+        // One process, one tracer: a tracer sees every span of the process, whichever host made it, so the gateway's
+        // (when Telemetry:OtlpEndpoint is set) exports the whole system's, and the others would only repeat them.
+        if (name == "gateway")
+        {
+            settings["Telemetry:ServiceName"] = "chats-local";
+        }
+        else
+        {
+            settings["Telemetry:OtlpEndpoint"] = string.Empty;
+        }
+
         if (options.Overrides.TryGetValue(name, out var extra))
         {
             foreach (var (key, value) in extra)

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using CoreGuidanceMode = Chats.Core.Guidance.GuidanceMode;
+using Chats.Core.Diagnostics;
 using Chats.Core.Sampling;
 using Chats.Protos.V1;
 using Chats.ServiceDefaults;
@@ -8,9 +10,25 @@ using Prometheus;
 namespace Chats.Sampler;
 
 /// <summary>gRPC adapter over <see cref="GenerationPipeline"/>: validates, resolves the A/B arm, streams events.</summary>
-internal sealed class SamplerService(SamplerTopology topology, ConcurrencyLimiter limiter, ServiceDrain drain) : Protos.V1.Sampler.SamplerBase
+internal sealed class SamplerService(SamplerTopology topology, ConcurrencyLimiter limiter, ServiceDrain drain, ILogger<SamplerService> logger)
+    : Protos.V1.Sampler.SamplerBase
 {
     public override async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateEvent> responseStream, ServerCallContext context)
+    {
+        // The generation's root span in this service (its parent is the server span of the call, whose traceparent
+        // came from the gateway): encode, every step and decode are its children.
+        using var activity = ChatsTracing.Source.StartActivity(ChatsTracing.Generate);
+        try
+        {
+            await GenerateAsync(request, responseStream, context, activity);
+        }
+        catch (Exception e) when (ChatsTracing.Failed(activity, e))
+        {
+            throw;
+        }
+    }
+
+    private async Task GenerateAsync(GenerateRequest request, IServerStreamWriter<GenerateEvent> responseStream, ServerCallContext context, Activity? activity)
     {
         // A drain that runs out of time ends the generation here; the status interceptor answers UNAVAILABLE (retry),
         // not CANCELLED, which would tell the client that it cancelled.
@@ -39,6 +57,33 @@ internal sealed class SamplerService(SamplerTopology topology, ConcurrencyLimite
         });
 
         string generationId = Guid.NewGuid().ToString("N");
+        string mode = SamplerRequestMapping.ModeName(spec.Guidance.Mode);
+        activity?.SetTag(ChatsTracing.GenerationIdTag, generationId);
+        activity?.SetTag(ChatsTracing.ModeTag, mode);
+        activity?.SetTag(ChatsTracing.ArmTag, arm);
+        activity?.SetTag(ChatsTracing.StepsTag, spec.Steps);
+        activity?.SetTag(ChatsTracing.SizeTag, $"{spec.Width}x{spec.Height}");
+        activity?.SetTag(ChatsTracing.ImagesTag, spec.NumImages);
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["GenerationId"] = generationId });
+        SamplerLog.Started(logger, generationId, mode, arm, spec.Steps, spec.Width, spec.Height, spec.NumImages, spec.Scheduler.ToString());
+        SamplerLog.Prompts(logger, generationId, spec.Prompt, spec.NegativePrompt);
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            await StreamAsync(resolved.Pipeline, spec, arm, generationId, responseStream, ct);
+        }
+        catch (Exception e)
+        {
+            SamplerLog.Ended(logger, generationId, Stopwatch.GetElapsedTime(started), e, context.CancellationToken.IsCancellationRequested);
+            throw;
+        }
+
+        SamplerLog.Finished(logger, generationId, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    private static async Task StreamAsync(
+        GenerationPipeline pipeline, GenerationSpec spec, string arm, string generationId, IServerStreamWriter<GenerateEvent> responseStream, CancellationToken ct)
+    {
         ChatsMetrics.Generations.WithLabels(SamplerRequestMapping.ModeName(spec.Guidance.Mode), arm).Inc();
         await responseStream.WriteAsync(new GenerateEvent
         {
@@ -56,7 +101,7 @@ internal sealed class SamplerService(SamplerTopology topology, ConcurrencyLimite
             },
         }, ct);
 
-        await foreach (var e in resolved.Pipeline.RunAsync(spec, generationId, ct))
+        await foreach (var e in pipeline.RunAsync(spec, generationId, ct))
         {
             var message = e switch
             {

@@ -1,3 +1,5 @@
+using System.Reflection;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -9,15 +11,18 @@ namespace Chats.ServiceDefaults;
 public static class ChatsServiceHost
 {
     /// <summary>A builder with <paramref name="overrides"/> layered over the usual sources and the Chats defaults added.</summary>
+    /// <remarks>The calling assembly (the service's host library, e.g. Chats.Sampler) names the service in traces.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static WebApplicationBuilder CreateBuilder(string[] args, IReadOnlyDictionary<string, string?>? overrides)
     {
+        string service = Assembly.GetCallingAssembly().GetName().Name ?? "chats";
         var builder = WebApplication.CreateBuilder(args);
         if (overrides is not null)
         {
             builder.Configuration.AddInMemoryCollection(overrides);
         }
 
-        return builder.AddChatsServiceDefaults();
+        return builder.AddChatsServiceDefaults(ChatsTelemetry.ServiceNameOf(service));
     }
 
     /// <summary>

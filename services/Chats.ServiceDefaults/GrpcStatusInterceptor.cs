@@ -10,7 +10,8 @@ namespace Chats.ServiceDefaults;
 /// <summary>
 /// Maps exceptions to precise gRPC statuses (bad input → INVALID_ARGUMENT naming the field, a full queue →
 /// RESOURCE_EXHAUSTED, a cancelled or expired call → CANCELLED / DEADLINE_EXCEEDED, a drain → UNAVAILABLE), counts
-/// every call, and admits calls through the <see cref="ServiceDrain"/>.
+/// every call (an exception it does not map as UNKNOWN, the status the client gets), and admits calls through the
+/// <see cref="ServiceDrain"/>.
 /// </summary>
 internal sealed class GrpcStatusInterceptor(ILogger<GrpcStatusInterceptor> logger, ReceiveLimit limit, ServiceDrain drain) : Interceptor
 {
@@ -45,9 +46,18 @@ internal sealed class GrpcStatusInterceptor(ILogger<GrpcStatusInterceptor> logge
             await call();
             Count(context, StatusCode.OK);
         }
-        catch (Exception ex) when (Map(ex, context, readsRequestStream) is { } mapped)
+        catch (Exception ex)
         {
-            Count(context, mapped.StatusCode);
+            // An exception no case maps still ends the call, as UNKNOWN ("Exception was thrown by handler.", from
+            // grpc-dotnet, which hides the message): counted as such, or the failures that matter most would be the
+            // ones missing from chats_grpc_requests_total.
+            var mapped = Map(ex, context, readsRequestStream);
+            Count(context, mapped?.StatusCode ?? StatusCode.Unknown);
+            if (mapped is null)
+            {
+                throw;
+            }
+
             throw mapped;
         }
     }

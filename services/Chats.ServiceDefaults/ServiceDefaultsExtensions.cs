@@ -19,10 +19,21 @@ namespace Chats.ServiceDefaults;
 /// <summary>Hosting every Chats service shares: Kestrel endpoints, gRPC with status mapping, health, reflection, metrics.</summary>
 public static class ServiceDefaultsExtensions
 {
-    /// <summary>Registers gRPC, the status interceptor, health checks and reflection; binds <see cref="EndpointOptions"/> to Kestrel.</summary>
+    /// <summary>
+    /// Registers gRPC, the status interceptor, health checks, reflection and tracing (<see cref="TelemetryOptions"/>);
+    /// binds <see cref="EndpointOptions"/> to Kestrel.
+    /// </summary>
     public static WebApplicationBuilder AddChatsServiceDefaults(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        return builder.AddChatsServiceDefaults(ChatsTelemetry.ServiceNameOf(builder.Environment.ApplicationName));
+    }
+
+    internal static WebApplicationBuilder AddChatsServiceDefaults(this WebApplicationBuilder builder, string serviceName)
+    {
+        ChatsTelemetry.AddChatsTelemetry(builder, serviceName);
+        ConsoleLogDefaults.Add(builder.Services, builder.Configuration);
+        builder.Services.AddSingleton(new ServiceIdentity(serviceName));
         var endpoints = builder.Configuration.GetSection(EndpointOptions.Section).Get<EndpointOptions>() ?? new EndpointOptions();
         builder.AddValidatedOptions<EndpointOptions>(EndpointOptions.Section);
         var endpointsValidator = new OptionsSectionValidator<EndpointOptions>(EndpointOptions.Section, builder.Configuration);
@@ -142,6 +153,7 @@ public static class ServiceDefaultsExtensions
         // Liveness, not readiness: 200 while the process serves, draining included, so that a liveness probe never
         // restarts a pod in the middle of the drain that /healthz and the gRPC health service report.
         app.MapGet("/livez", () => Results.Text("ok"));
+        app.Lifetime.ApplicationStarted.Register(() => ServiceStartLog.Write(app));
         return app;
     }
 

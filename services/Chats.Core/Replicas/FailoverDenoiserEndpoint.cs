@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Chats.Core.Sampling;
 using Chats.Core.Tensors;
 
@@ -63,6 +64,13 @@ public sealed class FailoverDenoiserEndpoint : IDenoiserEndpoint
                     var resumed = setup with { FirstStepIndex = stepIndex };
                     (_inner, _lease) = await pool.AcquireAsync((replica, ct) => replica.OpenSessionAsync(resumed, ct), exclude: lost, cancellationToken);
                     owner.SessionMoved?.Invoke(new SessionFailover(pool.Role, setup.SessionId, stepIndex, lost.Address, _lease.Replica.Address, failure));
+                    // On the step's denoise span (the current activity of this call), so a trace shows where it moved.
+                    Activity.Current?.AddEvent(new ActivityEvent("session moved", tags: new ActivityTagsCollection
+                    {
+                        ["chats.replica.from"] = lost.Address,
+                        ["chats.replica.to"] = _lease.Replica.Address,
+                        ["chats.replica.failure"] = failure.ToString(),
+                    }));
                 }
             }
         }

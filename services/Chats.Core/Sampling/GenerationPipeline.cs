@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using Chats.Core.Diagnostics;
 using Chats.Core.Guidance;
 using Chats.Core.Schedulers;
 using Chats.Core.Tensors;
@@ -172,8 +173,18 @@ public sealed class GenerationPipeline
         }
 
         var spec = state.Spec;
+        using var activity = ChatsTracing.Source.StartActivity(ChatsTracing.Decode);
         long started = Stopwatch.GetTimestamp();
-        var pngs = await _decoder.DecodeToPngAsync(state.Latents, cancellationToken);
+        IReadOnlyList<byte[]> pngs;
+        try
+        {
+            pngs = await _decoder.DecodeToPngAsync(state.Latents, cancellationToken);
+        }
+        catch (Exception e) when (ChatsTracing.Failed(activity, e))
+        {
+            throw;
+        }
+
         _observer?.Observe(GenerationPhase.Decode, null, Stopwatch.GetElapsedTime(started));
         return pngs.Select((png, k) => new GenerationImageEvent(k, spec.Seed + (ulong)k, png, spec.Width, spec.Height)).ToList();
     }
@@ -181,10 +192,18 @@ public sealed class GenerationPipeline
     private async Task<(PromptConditioning Conditional, PromptConditioning Unconditional)> EncodeAsync(
         GenerationSpec spec, CancellationToken cancellationToken)
     {
+        using var activity = ChatsTracing.Source.StartActivity(ChatsTracing.Encode);
         long started = Stopwatch.GetTimestamp();
-        var encoded = await EncodeUntimedAsync(spec, cancellationToken);
-        _observer?.Observe(GenerationPhase.Encode, null, Stopwatch.GetElapsedTime(started));
-        return encoded;
+        try
+        {
+            var encoded = await EncodeUntimedAsync(spec, cancellationToken);
+            _observer?.Observe(GenerationPhase.Encode, null, Stopwatch.GetElapsedTime(started));
+            return encoded;
+        }
+        catch (Exception e) when (ChatsTracing.Failed(activity, e))
+        {
+            throw;
+        }
     }
 
     private async Task<(PromptConditioning Conditional, PromptConditioning Unconditional)> EncodeUntimedAsync(

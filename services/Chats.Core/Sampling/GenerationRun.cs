@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Chats.Core.Diagnostics;
 using Chats.Core.Guidance;
 using Chats.Core.Schedulers;
 using Chats.Core.Tensors;
@@ -53,6 +54,20 @@ public sealed class GenerationRun : IAsyncDisposable
 
         cancellationToken.ThrowIfCancellationRequested();
         int i = StepIndex;
+        using var activity = ChatsTracing.Source.StartActivity(ChatsTracing.Step);
+        activity?.SetTag(ChatsTracing.StepIndexTag, i);
+        try
+        {
+            return await RunStepAsync(i, cancellationToken);
+        }
+        catch (Exception e) when (ChatsTracing.Failed(activity, e))
+        {
+            throw;
+        }
+    }
+
+    private async Task<GenerationProgressEvent> RunStepAsync(int i, CancellationToken cancellationToken)
+    {
         float t = _scheduler.Timesteps[i];
         long started = Stopwatch.GetTimestamp();
         HostTensor modelInput = _latents.Clone();
@@ -62,7 +77,7 @@ public sealed class GenerationRun : IAsyncDisposable
         // Participants run concurrently (θ+ and θ− are separate services); predictions line up with the plan.
         long called = Stopwatch.GetTimestamp();
         var pending = _sessions
-            .Select(s => Timed(s.Participant.Role, called, s.Session.PredictAsync(i, t, modelInput, s.Participant.StepIndices, cancellationToken)))
+            .Select(s => PredictAsync(s.Participant, s.Session, i, t, modelInput, called, cancellationToken))
             .ToList();
         var predictions = new IReadOnlyList<HostTensor>[pending.Count];
         for (int k = 0; k < pending.Count; k++)
@@ -97,14 +112,23 @@ public sealed class GenerationRun : IAsyncDisposable
         return new GenerationProgressEvent(StepIndex, TotalSteps);
     }
 
-    private Task<IReadOnlyList<HostTensor>> Timed(string role, long called, Task<IReadOnlyList<HostTensor>> call)
-        => _observer is null ? call : TimedAsync(role, called, call);
-
-    private async Task<IReadOnlyList<HostTensor>> TimedAsync(string role, long called, Task<IReadOnlyList<HostTensor>> call)
+    // Its own async method, so that each role's span is the current activity of its own call only (they run at once).
+    private async Task<IReadOnlyList<HostTensor>> PredictAsync(
+        StepPlan.Participant participant, IDenoiserSession session, int i, float t, HostTensor modelInput, long called, CancellationToken cancellationToken)
     {
-        var predictions = await call;
-        _observer?.Observe(GenerationPhase.DenoiserCall, role, Stopwatch.GetElapsedTime(called));
-        return predictions;
+        using var activity = ChatsTracing.Source.StartActivity(ChatsTracing.Denoise, ActivityKind.Client);
+        activity?.SetTag(ChatsTracing.RoleTag, participant.Role);
+        activity?.SetTag(ChatsTracing.StepIndexTag, i);
+        try
+        {
+            var predictions = await session.PredictAsync(i, t, modelInput, participant.StepIndices, cancellationToken);
+            _observer?.Observe(GenerationPhase.DenoiserCall, participant.Role, Stopwatch.GetElapsedTime(called));
+            return predictions;
+        }
+        catch (Exception e) when (ChatsTracing.Failed(activity, e))
+        {
+            throw;
+        }
     }
 
     /// <summary>A snapshot of the generation at the current step boundary (copied: the run may go on).</summary>
