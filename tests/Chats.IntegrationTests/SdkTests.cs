@@ -83,14 +83,15 @@ public sealed class SdkTests(ChatsSystemFixture fixture) : IAsyncDisposable
         var sampler = await _hosts.StartSamplerAsync(ct, new()
         {
             ["Sampler:MaxConcurrentGenerations"] = "1",
-            // A generation long enough to hold the one slot for as long as the test needs it, cancelled to free it.
+            // A generation long enough (999 steps: the tiny model's scheduler takes no more) to hold the one slot for as
+            // long as the test needs it; cancelled to free it.
             ["Sampler:MaxSteps"] = "1000",
         });
         var gateway = await _hosts.StartGatewayAsync([sampler.BoundAddresses()[0]], ct);
         var address = gateway.BoundAddresses()[0];
         using var holder = new ChatsClient(address, SdkClients.WithoutRetries());
         using var hold = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var held = holder.StreamAsync(Requests.Small("a long held square", GuidanceMode.Chats, steps: 1000), hold.Token).GetAsyncEnumerator(hold.Token);
+        var held = holder.StreamAsync(Requests.Small("a long held square", GuidanceMode.Chats, steps: 999), hold.Token).GetAsyncEnumerator(hold.Token);
         while (await held.MoveNextAsync() && held.Current.EventCase != GenerateEvent.EventOneofCase.Progress)
         {
         }
