@@ -163,6 +163,33 @@ public sealed class SdkTests(ChatsSystemFixture fixture) : IAsyncDisposable
         Assert.True(relay.Accepted >= 1, "the generation did not go through the server that started late");
     }
 
+    [Fact]
+    public async Task TheSampleApp_GeneratesThroughTheGateway_PrintsTheArm_AndWritesThePng()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // Built next to this assembly's configuration (the test project references it for the build order only).
+        var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string configuration = testOutput.Parent!.Name;
+        string repo = testOutput.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
+        string sample = Path.Combine(repo, "samples", "Chats.Client.Sample", "bin", configuration, testOutput.Name);
+        string png = Path.Combine(Path.GetTempPath(), "chats-sample-" + Guid.NewGuid().ToString("N") + ".png");
+        try
+        {
+            // Run from its own folder, as `dotnet run` would: its appsettings.json applies, the command line overrides.
+            var run = await ProcessRun.DotnetCliAsync(sample,
+                ["Chats.Client.Sample.dll", "--Chats:Address", fixture.System.Gateway.ToString(), "--Prompt", "a sampled circle", "--Out", png],
+                TimeSpan.FromMinutes(5), ct);
+
+            Assert.True(run.ExitCode == 0, run.StandardOutput + run.StandardError);
+            Assert.Matches(@"^arm \S+, mode \w+, \d+ steps, seed 7: wrote ", run.StandardOutput);
+            Assert.Equal([0x89, 0x50, 0x4E, 0x47], (await File.ReadAllBytesAsync(png, ct))[..4]);
+        }
+        finally
+        {
+            File.Delete(png);
+        }
+    }
+
     public ValueTask DisposeAsync() => _hosts.DisposeAsync();
 
     // Progress<T> posts to the thread pool; this one records on the caller's thread, so the list is whole when the call returns.
