@@ -74,7 +74,8 @@ internal static class LoadBenchmark
             processes.Add(await StartAsync(new Role("gateway", "gateway", new() { ["Gateway:Samplers:0"] = sampler.Grpc.ToString() }), ct));
             Console.Error.WriteLine($"load: {processes.Count} processes listening after {wall.Elapsed.TotalSeconds:F0} s");
 
-            using var client = new ChatsClient(processes[^1].Grpc, new ChatsClientOptions { Timeout = TimeSpan.FromMinutes(30) });
+            // No SDK retries: this benchmark retries refusals itself, after their hint, and counts each status.
+            using var client = new ChatsClient(processes[^1].Grpc, new ChatsClientOptions { Timeout = TimeSpan.FromMinutes(30), Retry = { MaxAttempts = 1 } });
             var requests = Enumerable.Range(0, settings.Distinct)
                 .Select(i => new GenerateRequest { Prompt = s_prompts[i % s_prompts.Length], Mode = mode, Steps = settings.Steps, Seed = 1000 + (ulong)i, NumImages = 1 })
                 .ToList();

@@ -7,6 +7,11 @@ namespace Chats.Client;
 /// Reads when a refused call may be retried. Chats services answer a full queue with RESOURCE_EXHAUSTED whose detail
 /// ends with <c>retry in 1 s</c> and whose trailer <c>retry-after-ms</c> carries the same delay in milliseconds.
 /// </summary>
+/// <remarks>
+/// The SDK's retries (<see cref="ChatsRetryOptions"/>) run before a caller sees the exception; this is for what is
+/// left after them. The gateway also sends the delay as <c>grpc-retry-pushback-ms</c>, the header gRPC's own retry
+/// policy reads; a sampler called directly sends <c>retry-after-ms</c> only.
+/// </remarks>
 public static class RetryHints
 {
     /// <summary>The trailer the services set on RESOURCE_EXHAUSTED.</summary>

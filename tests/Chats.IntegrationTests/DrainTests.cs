@@ -35,7 +35,7 @@ public sealed class DrainTests(ChatsSystemFixture fixture) : IAsyncDisposable
         var ct = TestContext.Current.CancellationToken;
         var sampler = await StartSamplerAsync(TimeSpan.FromSeconds(60), ct);
         var address = sampler.BoundAddresses()[0];
-        using var client = new ChatsClient(address);
+        using var client = new ChatsClient(address, SdkClients.WithoutRetries());
         using var channel = GrpcChannel.ForAddress(address);
         var health = new Health.HealthClient(channel);
         Task? stopping = null;
@@ -69,7 +69,7 @@ public sealed class DrainTests(ChatsSystemFixture fixture) : IAsyncDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         var gateway = await _hosts.StartGatewayAsync([fixture.System.Services["sampler"].Grpc], ct);
-        using var client = new ChatsClient(gateway.BoundAddresses()[0]);
+        using var client = new ChatsClient(gateway.BoundAddresses()[0], SdkClients.WithoutRetries());
         Task? stopping = null;
         RpcException? refused = null;
         var events = new List<GenerateEvent>();
@@ -96,7 +96,7 @@ public sealed class DrainTests(ChatsSystemFixture fixture) : IAsyncDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         var sampler = await StartSamplerAsync(TimeSpan.FromMilliseconds(200), ct);
-        using var client = new ChatsClient(sampler.BoundAddresses()[0]);
+        using var client = new ChatsClient(sampler.BoundAddresses()[0], SdkClients.WithoutRetries());
         Task? stopping = null;
 
         var e = await Assert.ThrowsAsync<RpcException>(async () =>

@@ -27,7 +27,7 @@ public sealed class LoadSheddingTests(ChatsSystemFixture fixture) : IAsyncDispos
             ["Sampler:MaxConcurrentGenerations"] = Capacity.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
         var gateway = await _hosts.StartGatewayAsync([sampler.BoundAddresses()[0]], ct);
-        using var client = new ChatsClient(gateway.BoundAddresses()[0]);
+        using var client = new ChatsClient(gateway.BoundAddresses()[0], SdkClients.WithoutRetries());
         var requests = Enumerable.Range(0, Distinct)
             .Select(i => Requests.Small($"a shed circle {i}", GuidanceMode.Chats, steps: 12, seed: 40 + (ulong)i))
             .ToList();

@@ -44,7 +44,7 @@ public sealed class ReplicaFailoverTests(ChatsSystemFixture fixture) : IAsyncDis
     {
         var ct = TestContext.Current.CancellationToken;
         var (sampler, replicas) = await StartAsync(ct);
-        using var client = new ChatsClient(sampler);
+        using var client = new ChatsClient(sampler, SdkClients.WithoutRetries());
         var request = Request();
         byte[] reference = (await client.GenerateAsync(request, cancellationToken: ct)).Images[0].Png.ToByteArray();
         var before = await MetricsSnapshot.TakeAsync(ct);
@@ -67,7 +67,7 @@ public sealed class ReplicaFailoverTests(ChatsSystemFixture fixture) : IAsyncDis
     {
         var ct = TestContext.Current.CancellationToken;
         var (sampler, replicas) = await StartAsync(ct);
-        using var client = new ChatsClient(sampler);
+        using var client = new ChatsClient(sampler, SdkClients.WithoutRetries());
         var request = Request();
         byte[] reference = (await client.GenerateAsync(request, cancellationToken: ct)).Images[0].Png.ToByteArray();
         var before = await MetricsSnapshot.TakeAsync(ct);
@@ -106,7 +106,7 @@ public sealed class ReplicaFailoverTests(ChatsSystemFixture fixture) : IAsyncDis
             ["Sampler:Standard"] = Grpc("standard"),
             ["Sampler:Failover:InitialBackoff"] = "00:00:00.010",
         }, ct);
-        using var client = new ChatsClient(sampler);
+        using var client = new ChatsClient(sampler, SdkClients.WithoutRetries());
 
         var e = await Assert.ThrowsAsync<RpcException>(() => client.GenerateAsync(Requests.Small("a red circle", Protos.V1.GuidanceMode.Chats), cancellationToken: ct));
 
@@ -130,7 +130,7 @@ public sealed class ReplicaFailoverTests(ChatsSystemFixture fixture) : IAsyncDis
             ["Sampler:Dispreferred"] = Grpc("dispreferred"),
             ["Sampler:Standard"] = Grpc("standard"),
         }, ct);
-        using var client = new ChatsClient(sampler);
+        using var client = new ChatsClient(sampler, SdkClients.WithoutRetries());
         var request = Requests.Small("a red circle", Protos.V1.GuidanceMode.Chats);
         byte[] reference = (await client.GenerateAsync(request, cancellationToken: ct)).Images[0].Png.ToByteArray();
 
@@ -156,7 +156,7 @@ public sealed class ReplicaFailoverTests(ChatsSystemFixture fixture) : IAsyncDis
             ["Sampler:Dispreferred"] = Grpc("dispreferred"),
             ["Sampler:Standard"] = Grpc("standard"),
         }, ct);
-        using var client = new ChatsClient(sampler);
+        using var client = new ChatsClient(sampler, SdkClients.WithoutRetries());
 
         var result = await client.GenerateAsync(Requests.Small("a red circle", Protos.V1.GuidanceMode.Chats), cancellationToken: ct);
 
@@ -187,7 +187,7 @@ public sealed class ReplicaFailoverTests(ChatsSystemFixture fixture) : IAsyncDis
         using var held = new Protos.V1.Denoiser.DenoiserClient(channel).Denoise(cancellationToken: ct);
         await held.RequestStream.WriteAsync(new DenoiseRequest { Open = await OpenAsync(ct) }, ct);
         await WaitForAsync(() => full.Services.GetRequiredService<DenoiserSessionEngine>().ActiveSessions == 1, ct);
-        using var client = new ChatsClient(sampler);
+        using var client = new ChatsClient(sampler, SdkClients.WithoutRetries());
         var before = await MetricsSnapshot.TakeAsync(ct);
 
         // Both look equally loaded to the sampler, which takes turns between equals: of two generations in a row, at

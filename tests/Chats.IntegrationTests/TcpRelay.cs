@@ -9,15 +9,17 @@ namespace Chats.IntegrationTests;
 /// </summary>
 internal sealed class TcpRelay : IAsyncDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly TcpListener _listener;
     private readonly Uri _target;
     private readonly List<(Socket Client, Socket Server)> _connections = [];
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private int _reset;
 
-    public TcpRelay(Uri target)
+    /// <summary>Listens on loopback <paramref name="port"/> (0: a free one) and relays each connection to <paramref name="target"/>.</summary>
+    public TcpRelay(Uri target, int port = 0)
     {
+        _listener = new TcpListener(IPAddress.Loopback, port);
         _target = target;
         _listener.Start();
         _accepting = AcceptAsync();

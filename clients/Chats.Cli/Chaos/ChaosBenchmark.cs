@@ -40,7 +40,8 @@ internal static class ChaosBenchmark
             await sampler.StartAsync(ct);
             output.WriteLine(string.Create(s_inv, $"started {slots.Count} replicas and a sampler in {clock.Elapsed.TotalSeconds:F1} s; model {folder.Root}; step batching {(settings.Batching ? "on" : "off")}; {settings.Steps} steps"));
 
-            using var client = new ChatsClient(sampler.Address);
+            // No SDK retries: a generation the system failed must count as failed, not be retried out of sight.
+            using var client = new ChatsClient(sampler.Address, new ChatsClientOptions { Retry = { MaxAttempts = 1 } });
             var requests = Enumerable.Range(0, DistinctRequests).Select(i => Request(i, settings.Steps)).ToList();
             var references = new List<byte[]>();
             foreach (var request in requests)
