@@ -136,21 +136,15 @@ public sealed class HttpApiTests(ChatsSystemFixture fixture) : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Stream_ABadRequest_IsOneErrorEvent_WithTheStatusAndParam()
+    public async Task Stream_ABadRequest_IsRefusedWithItsHttpStatus_BeforeAnyEvent()
     {
         var ct = TestContext.Current.CancellationToken;
 
         using var response = await PostAsync("/v1/generations:stream", """{"prompt": "x", "steps": 999}""", ct);
-        var events = new List<SseItem<string>>();
-        await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync(ct)).EnumerateAsync(ct))
-        {
-            events.Add(item);
-        }
 
-        var error = Assert.Single(events);
-        Assert.Equal("error", error.EventType);
-        using var json = JsonDocument.Parse(error.Data);
-        Assert.Equal(400, json.RootElement.GetProperty("status").GetInt32());
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
         Assert.Equal("steps", json.RootElement.GetProperty("error").GetProperty("param").GetString());
         Assert.Equal("steps: 999 is outside [1, 150]", json.RootElement.GetProperty("error").GetProperty("message").GetString());
     }
@@ -246,6 +240,7 @@ public sealed class HttpApiTests(ChatsSystemFixture fixture) : IAsyncDisposable
         }
 
         using var response = await _http.PostAsync(new Uri(gateway.HttpApiAddress()!, "/v1/images/generations"), Json("""{"prompt": "a red circle", "size": "32x32", "steps": 2}"""), ct);
+        using var streamed = await _http.PostAsync(new Uri(gateway.HttpApiAddress()!, "/v1/generations:stream"), Json("""{"prompt": "a red circle", "size": "32x32", "steps": 2}"""), ct);
         await hold.CancelAsync();
         try
         {
@@ -261,6 +256,10 @@ public sealed class HttpApiTests(ChatsSystemFixture fixture) : IAsyncDisposable
         Assert.Equal("resource_exhausted", error.GetProperty("code").GetString());
         Assert.Equal("rate_limit_error", error.GetProperty("type").GetString());
         Assert.EndsWith("retry in 1 s", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        // The stream is refused the same way, before any event: a status a caller or proxy can act on.
+        Assert.Equal(HttpStatusCode.TooManyRequests, streamed.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(1), streamed.Headers.RetryAfter?.Delta);
+        Assert.Equal("resource_exhausted", (await ErrorAsync(streamed, ct)).GetProperty("code").GetString());
     }
 
     [Fact]

@@ -10,32 +10,74 @@ namespace Chats.Gateway.HttpApi;
 /// <summary>
 /// <c>POST /v1/generations:stream</c>: the same request as <see cref="ImagesEndpoint"/>, answered as server-sent
 /// events, each flushed as it happens: <c>started</c>, a <c>progress</c> per step, an <c>image</c> per image, then
-/// <c>done</c>; any failure (of the body or of the call) is one <c>error</c> event carrying the HTTP status the
-/// non-streaming endpoint would have answered, and ends the stream. A caller that disconnects cancels the gRPC call,
-/// which ends the generation upstream (CANCELLED at the sampler).
+/// <c>done</c>. A refusal before the generation starts (a bad body or field, no key, over a limit, no sampler) is
+/// answered like the images endpoint, with its HTTP status and JSON error, so callers and proxies can act on the
+/// status (401, 429 with <c>Retry-After</c>, 503); a failure once the stream has begun is one <c>error</c> event
+/// carrying the status the images endpoint would have answered, and ends the stream. A caller that disconnects cancels
+/// the gRPC call, which ends the generation upstream (CANCELLED at the sampler).
 /// </summary>
 internal static class GenerationStreamEndpoint
 {
     public const string Path = "/v1/generations:stream";
 
-    public static IResult Handle(HttpContext context) => TypedResults.ServerSentEvents(EventsAsync(context, context.RequestAborted));
-
-    private static async IAsyncEnumerable<SseItem<string>> EventsAsync(HttpContext context, [EnumeratorCancellation] CancellationToken ct)
+    public static async Task HandleAsync(HttpContext context)
     {
-        var source = GenerationEventsAsync(context, ct).GetAsyncEnumerator(ct);
+        var ct = context.RequestAborted;
+        var sampler = context.RequestServices.GetRequiredService<SelfSamplerClient>();
+        int maxBytes = context.RequestServices.GetRequiredService<IOptions<GatewayHttpOptions>>().Value.MaxHttpRequestBytes;
+        AsyncServerStreamingCall<GenerateEvent>? call = null;
         try
         {
+            var body = await ImageGenerationRequestReader.ReadAsync(context, maxBytes);
+            call = sampler.Generate(ImageGenerationRequestMapping.ToGrpc(body), context, body.User);
+            var headers = await call.ResponseHeadersAsync;
+            // Refusals come before the first event, so waiting for it is what decides between an HTTP status and a stream.
+            if (!await call.ResponseStream.MoveNext(ct))
+            {
+                throw new RpcException(new Status(StatusCode.Internal, "the sampler ended the generation without a started event"));
+            }
+
+            var events = TypedResults.ServerSentEvents(EventsAsync(call, headers, call.ResponseStream.Current, ct));
+            call = null; // the events own it now
+            await events.ExecuteAsync(context);
+        }
+        catch (HttpApiException refused)
+        {
+            await refused.Failure.WriteAsync(context.Response);
+        }
+        catch (RpcException rpc) when (!ct.IsCancellationRequested)
+        {
+            await HttpApiFailure.From(rpc).WriteAsync(context.Response);
+        }
+        catch (Exception ex) when (ct.IsCancellationRequested && ex is RpcException or OperationCanceledException or IOException)
+        {
+            // The caller went away: the cancelled call has ended the generation upstream; nobody reads an answer.
+            context.Response.StatusCode = GrpcToHttpStatus.ClientClosedRequest;
+        }
+        finally
+        {
+            call?.Dispose();
+        }
+    }
+
+    private static async IAsyncEnumerable<SseItem<string>> EventsAsync(
+        AsyncServerStreamingCall<GenerateEvent> call, Metadata headers, GenerateEvent first, [EnumeratorCancellation] CancellationToken ct)
+    {
+        using (call)
+        {
+            var e = first;
             while (true)
             {
+                if (ItemOf(e, headers) is { } item)
+                {
+                    yield return item;
+                }
+
                 HttpApiFailure? failure = null;
                 bool more = false;
                 try
                 {
-                    more = await source.MoveNextAsync();
-                }
-                catch (HttpApiException refused)
-                {
-                    failure = refused.Failure;
+                    more = await call.ResponseStream.MoveNext(ct);
                 }
                 catch (RpcException rpc) when (!ct.IsCancellationRequested)
                 {
@@ -55,49 +97,36 @@ internal static class GenerationStreamEndpoint
 
                 if (!more)
                 {
-                    yield break;
+                    break;
                 }
 
-                yield return source.Current;
+                e = call.ResponseStream.Current;
             }
-        }
-        finally
-        {
-            await source.DisposeAsync();
+
+            yield return Item(StreamEvents.Done, JsonSerializer.Serialize(new StreamDoneEvent(), HttpApiJson.Context.StreamDoneEvent));
         }
     }
 
-    private static async IAsyncEnumerable<SseItem<string>> GenerationEventsAsync(HttpContext context, [EnumeratorCancellation] CancellationToken ct)
+    private static SseItem<string>? ItemOf(GenerateEvent e, Metadata headers)
     {
-        var sampler = context.RequestServices.GetRequiredService<SelfSamplerClient>();
-        int maxBytes = context.RequestServices.GetRequiredService<IOptions<GatewayHttpOptions>>().Value.MaxHttpRequestBytes;
-        var body = await ImageGenerationRequestReader.ReadAsync(context, maxBytes);
-        using var call = sampler.Generate(ImageGenerationRequestMapping.ToGrpc(body), context, body.User);
-        var headers = await call.ResponseHeadersAsync;
         var json = HttpApiJson.Context;
-        await foreach (var e in call.ResponseStream.ReadAllAsync(ct))
+        switch (e.EventCase)
         {
-            switch (e.EventCase)
-            {
-                case GenerateEvent.EventOneofCase.Started:
-                    var s = e.Started;
-                    yield return Item(StreamEvents.Started, JsonSerializer.Serialize(
-                        new StreamStartedEvent(s.GenerationId, ImageGenerationRequestMapping.ModeName(s.Mode), ImagesEndpoint.ArmOf(headers, s), s.Steps, s.Width, s.Height, s.GuidanceScale, s.Alpha),
-                        json.StreamStartedEvent));
-                    break;
-                case GenerateEvent.EventOneofCase.Progress:
-                    yield return Item(StreamEvents.Progress, JsonSerializer.Serialize(new StreamProgressEvent(e.Progress.Step, e.Progress.TotalSteps), json.StreamProgressEvent));
-                    break;
-                case GenerateEvent.EventOneofCase.Image:
-                    var image = e.Image;
-                    yield return Item(StreamEvents.Image, JsonSerializer.Serialize(
-                        new StreamImageEvent(image.Index, image.Seed, image.Width, image.Height, Convert.ToBase64String(image.Png.Span)),
-                        json.StreamImageEvent));
-                    break;
-            }
+            case GenerateEvent.EventOneofCase.Started:
+                var s = e.Started;
+                return Item(StreamEvents.Started, JsonSerializer.Serialize(
+                    new StreamStartedEvent(s.GenerationId, ImageGenerationRequestMapping.ModeName(s.Mode), ImagesEndpoint.ArmOf(headers, s), s.Steps, s.Width, s.Height, s.GuidanceScale, s.Alpha),
+                    json.StreamStartedEvent));
+            case GenerateEvent.EventOneofCase.Progress:
+                return Item(StreamEvents.Progress, JsonSerializer.Serialize(new StreamProgressEvent(e.Progress.Step, e.Progress.TotalSteps), json.StreamProgressEvent));
+            case GenerateEvent.EventOneofCase.Image:
+                var image = e.Image;
+                return Item(StreamEvents.Image, JsonSerializer.Serialize(
+                    new StreamImageEvent(image.Index, image.Seed, image.Width, image.Height, Convert.ToBase64String(image.Png.Span)),
+                    json.StreamImageEvent));
+            default:
+                return null;
         }
-
-        yield return Item(StreamEvents.Done, JsonSerializer.Serialize(new StreamDoneEvent(), json.StreamDoneEvent));
     }
 
     private static SseItem<string> Item(string eventType, string data) => new(data, eventType);

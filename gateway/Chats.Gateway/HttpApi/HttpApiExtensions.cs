@@ -67,7 +67,7 @@ public static class HttpApiExtensions
             api.UseStaticFiles(files);
         });
         app.MapPost(ImagesEndpoint.Path, ImagesEndpoint.HandleAsync).WithMetadata(HttpApiEndpointMetadata.Instance);
-        app.MapPost(GenerationStreamEndpoint.Path, GenerationStreamEndpoint.Handle).WithMetadata(HttpApiEndpointMetadata.Instance);
+        app.MapPost(GenerationStreamEndpoint.Path, GenerationStreamEndpoint.HandleAsync).WithMetadata(HttpApiEndpointMetadata.Instance);
         return app;
     }
 
