@@ -1,5 +1,6 @@
 using Chats.Gateway;
 using Chats.Gateway.Auth;
+using Chats.Gateway.HttpApi;
 using Chats.Protos.V1;
 using Chats.ServiceDefaults;
 using Grpc.Core;
@@ -52,6 +53,40 @@ public sealed class GatewayAuthTests(ChatsSystemFixture fixture) : IAsyncDisposa
         Assert.Equal(1, after[AuthFailures("missing")] - before[AuthFailures("missing")]);
         Assert.Equal(1, after[AuthFailures("unknown")] - before[AuthFailures("unknown")]);
         Assert.Equal(1, after[AuthFailures("malformed")] - before[AuthFailures("malformed")]);
+    }
+
+    [Fact]
+    public async Task TheHttpDoor_GoesThroughTheSameKeysAndLimits_401WithoutAKey_429OverTheRate_403ForAnOverride()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var settings = AuthOn();
+        settings["Gateway:Auth:Keys:0:RequestsPerMinute"] = "6";
+        settings["Gateway:Auth:Keys:0:Burst"] = "1";
+        var gateway = await StartAsync(settings, ct);
+        var api = new Uri(gateway.HttpApiAddress()!, "/v1/images/generations");
+        using var http = new HttpClient();
+        const string Body = """{"prompt": "a red circle", "size": "32x32", "steps": 2}""";
+
+        using var missing = await PostAsync(http, api, Body, key: null, ct);
+        using var admitted = await PostAsync(http, api, Body, AliceKey, ct);
+        using var limited = await PostAsync(http, api, Body, AliceKey, ct);
+        using var overridden = await PostAsync(http, api, Body, OpsKey, ct, ("x-chats-arm-override", "cfg"));
+        using var notAllowed = await PostAsync(http, new Uri(gateway.HttpApiAddress()!, "/v1/generations:stream"), Body, AliceKey, ct, ("x-chats-arm-override", "cfg"));
+
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, missing.StatusCode);
+        Assert.StartsWith("authorization: missing", await ErrorMessageAsync(missing, ct), StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.OK, admitted.StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, limited.StatusCode);
+        Assert.True(limited.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1), $"Retry-After: {limited.Headers.RetryAfter}");
+        Assert.StartsWith("API key 'alice' is over the rate limit", await ErrorMessageAsync(limited, ct), StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.OK, overridden.StatusCode);
+        using (var json = System.Text.Json.JsonDocument.Parse(await overridden.Content.ReadAsStringAsync(ct)))
+        {
+            Assert.Equal("cfg", json.RootElement.GetProperty("chats").GetProperty("arm").GetString());
+        }
+
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, notAllowed.StatusCode);
+        Assert.Contains(ArmOverride.Header, await ErrorMessageAsync(notAllowed, ct), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -287,6 +322,29 @@ public sealed class GatewayAuthTests(ChatsSystemFixture fixture) : IAsyncDisposa
         string next = file + ".next";
         File.WriteAllText(next, $$"""{ "Gateway": { "Arms": {{arms}} } }""");
         File.Move(next, file, overwrite: true);
+    }
+
+    private static async Task<HttpResponseMessage> PostAsync(
+        HttpClient http, Uri uri, string body, string? key, CancellationToken ct, params (string Name, string Value)[] headers)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        if (key is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+        }
+
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.Add(name, value);
+        }
+
+        return await http.SendAsync(request, ct);
+    }
+
+    private static async Task<string> ErrorMessageAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+        return json.RootElement.GetProperty("error").GetProperty("message").GetString() ?? string.Empty;
     }
 
     private async Task<WebApplication> StartAsync(Dictionary<string, string?> gatewaySettings, CancellationToken ct, Dictionary<string, string?>? samplerSettings = null)
