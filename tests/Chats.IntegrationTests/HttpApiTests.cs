@@ -310,26 +310,9 @@ public sealed class HttpApiTests(ChatsSystemFixture fixture) : IAsyncDisposable
 
     private static async Task<JsonDocument> NodeAsync(string folder, IEnumerable<string> args, CancellationToken ct)
     {
-        var start = new System.Diagnostics.ProcessStartInfo("node")
-        {
-            WorkingDirectory = folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException("node did not start (is Node.js 18+ installed?)");
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        limit.CancelAfter(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(limit.Token);
-        Assert.True(process.ExitCode == 0, $"node {string.Join(' ', args)} exited {process.ExitCode}: {await stderr}");
-        return JsonDocument.Parse(await stdout);
+        var run = await ProcessRun.NodeAsync(folder, args, TimeSpan.FromMinutes(3), ct);
+        Assert.True(run.ExitCode == 0, $"node {string.Join(' ', args)} exited {run.ExitCode}: {run.StandardError}");
+        return JsonDocument.Parse(run.StandardOutput);
     }
 
     private static string RepositoryRoot()

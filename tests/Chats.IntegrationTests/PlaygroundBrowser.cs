@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 
@@ -63,41 +62,16 @@ internal sealed class PlaygroundBrowser
     public async Task<PlaygroundRun> RunAsync(
         Uri page, string screenshot, string prompt, ulong seed, int steps, string size, TimeSpan timeout, CancellationToken ct)
     {
-        var start = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = _scriptFolder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string arg in new[]
-        {
+        string[] args =
+        [
             "playground.mjs", "--url", page.ToString(), "--screenshot", screenshot, "--prompt", prompt,
             "--seed", seed.ToString(CultureInfo.InvariantCulture), "--steps", steps.ToString(CultureInfo.InvariantCulture),
             "--size", size, "--timeout-ms", ((long)timeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        ];
         // The script has its own timeout; this one is for a browser that hangs anyway (start-up included).
-        limit.CancelAfter(timeout + TimeSpan.FromMinutes(1));
-        try
-        {
-            await process.WaitForExitAsync(limit.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"playground.mjs was still running after {timeout}: {await stdout}{await stderr}");
-        }
-
-        string output = await stdout;
-        string errors = await stderr;
+        var run = await ProcessRun.NodeAsync(_scriptFolder, args, timeout + TimeSpan.FromMinutes(1), ct);
+        string output = run.StandardOutput;
+        string errors = run.StandardError;
         JsonElement? summary = null;
         try
         {
@@ -109,7 +83,7 @@ internal sealed class PlaygroundBrowser
             // Left null: the caller reports the raw output.
         }
 
-        return new PlaygroundRun(process.ExitCode, summary, $"stdout: {output}\nstderr: {errors}");
+        return new PlaygroundRun(run.ExitCode, summary, $"stdout: {output}\nstderr: {errors}");
     }
 
     private static string? FindOnPath(string program) =>

@@ -48,12 +48,24 @@ internal sealed record ProcessRun(int ExitCode, string StandardOutput, string St
         return RunAsync(start, timeout, ct);
     }
 
+    /// <summary>Runs <c>node <paramref name="args"/></c> in <paramref name="workingDirectory"/> (a folder with its own node_modules).</summary>
+    public static Task<ProcessRun> NodeAsync(string workingDirectory, IEnumerable<string> args, TimeSpan timeout, CancellationToken ct)
+    {
+        var start = new ProcessStartInfo("node") { WorkingDirectory = workingDirectory };
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        return RunAsync(start, timeout, ct);
+    }
+
     private static async Task<ProcessRun> RunAsync(ProcessStartInfo start, TimeSpan timeout, CancellationToken ct)
     {
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
         start.UseShellExecute = false;
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start");
         var stdout = process.StandardOutput.ReadToEndAsync(ct);
         var stderr = process.StandardError.ReadToEndAsync(ct);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -65,7 +77,7 @@ internal sealed record ProcessRun(int ExitCode, string StandardOutput, string St
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', start.ArgumentList)} was still running after {timeout}: {await stdout}{await stderr}");
+            throw new TimeoutException($"{start.FileName} {string.Join(' ', start.ArgumentList)} was still running after {timeout}: {await stdout}{await stderr}");
         }
 
         return new ProcessRun(process.ExitCode, await stdout, await stderr);
