@@ -136,10 +136,12 @@ public sealed class TracingTests(ChatsSystemFixture fixture)
 
         // The batch exporter sends every few seconds, or sooner when 512 spans are waiting (other tests' spans too: each
         // host's tracer sees the whole process), so a generation's spans may arrive in several exports. The generate
-        // span ends last; it names the generation.
+        // span ends last; it names the generation. Each host's exporter flushes on its own schedule, so the wait is for
+        // both hosts' exports too, not only for the first one that carries the generate span.
         string id = result.Started.GenerationId;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!collector.Received(id, ChatsTracing.GenerationIdTag, ChatsTracing.Generate) && DateTime.UtcNow < deadline)
+        while (!(collector.Received(id, ChatsTracing.GenerationIdTag, ChatsTracing.Generate) && collector.Received("gateway-under-test") && collector.Received("chats-sampler"))
+            && DateTime.UtcNow < deadline)
         {
             await Task.Delay(200, ct);
         }
