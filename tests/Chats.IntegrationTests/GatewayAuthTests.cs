@@ -59,10 +59,7 @@ public sealed class GatewayAuthTests(ChatsSystemFixture fixture) : IAsyncDisposa
     public async Task TheHttpDoor_GoesThroughTheSameKeysAndLimits_401WithoutAKey_429OverTheRate_403ForAnOverride()
     {
         var ct = TestContext.Current.CancellationToken;
-        var settings = AuthOn();
-        settings["Gateway:Auth:Keys:0:RequestsPerMinute"] = "6";
-        settings["Gateway:Auth:Keys:0:Burst"] = "1";
-        var gateway = await StartAsync(settings, ct);
+        var gateway = await StartAsync(AuthOnWithAliceRateLimited(), ct);
         var api = new Uri(gateway.HttpApiAddress()!, "/v1/images/generations");
         using var http = new HttpClient();
         const string Body = """{"prompt": "a red circle", "size": "32x32", "steps": 2}""";
@@ -115,11 +112,7 @@ public sealed class GatewayAuthTests(ChatsSystemFixture fixture) : IAsyncDisposa
     public async Task OverItsRateLimit_AKeyGetsResourceExhaustedWithRetryAfter_AndIsAdmittedAfterTheWait()
     {
         var ct = TestContext.Current.CancellationToken;
-        // 6 a minute with bursts of 1: a token every 10 s, so the second call, made at once, is over the limit.
-        var settings = AuthOn();
-        settings["Gateway:Auth:Keys:0:RequestsPerMinute"] = "6";
-        settings["Gateway:Auth:Keys:0:Burst"] = "1";
-        var gateway = await StartAsync(settings, ct);
+        var gateway = await StartAsync(AuthOnWithAliceRateLimited(), ct);
         var before = await ScrapeAsync(gateway, ct);
 
         await GenerateAsync(gateway, Bearer(AliceKey), ct);
@@ -292,6 +285,15 @@ public sealed class GatewayAuthTests(ChatsSystemFixture fixture) : IAsyncDisposa
         settings["Gateway:Auth:Keys:1:Name"] = "ops";
         settings["Gateway:Auth:Keys:1:Sha256"] = ApiKeyStore.Hash(OpsKey);
         settings["Gateway:Auth:Keys:1:AllowArmOverride"] = "true";
+        return settings;
+    }
+
+    // 6 a minute with bursts of 1: a token every 10 s, so alice's second call, made at once, is over the limit.
+    private static Dictionary<string, string?> AuthOnWithAliceRateLimited()
+    {
+        var settings = AuthOn();
+        settings["Gateway:Auth:Keys:0:RequestsPerMinute"] = "6";
+        settings["Gateway:Auth:Keys:0:Burst"] = "1";
         return settings;
     }
 
