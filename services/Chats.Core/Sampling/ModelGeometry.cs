@@ -9,5 +9,12 @@ namespace Chats.Core.Sampling;
 /// <param name="DefaultHeight">Height used when a request gives none.</param>
 /// <param name="PredictionType">What the UNets predict; decides which schedulers are valid.</param>
 /// <param name="UsesTimeIds">True for SDXL-style UNets (text_time additional embeddings).</param>
+/// <param name="PatchSize">Latent cells per token side of the denoiser (SD3's patch embedding: 2; UNets: 1): image sides must be multiples of SpatialFactor × PatchSize.</param>
+/// <param name="MaxLatentSide">Largest latent side the denoiser takes (SD3: pos_embed_max_size × patch_size); 0 when it sets none.</param>
 public sealed record ModelGeometry(
-    int LatentChannels, int SpatialFactor, int DefaultWidth, int DefaultHeight, PredictionType PredictionType, bool UsesTimeIds);
+    int LatentChannels, int SpatialFactor, int DefaultWidth, int DefaultHeight, PredictionType PredictionType, bool UsesTimeIds,
+    int PatchSize = 1, int MaxLatentSide = 0)
+{
+    /// <summary>What every image side must be a multiple of.</summary>
+    public int SideMultiple => SpatialFactor * Math.Max(PatchSize, 1);
+}
