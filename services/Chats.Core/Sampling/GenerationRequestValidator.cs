@@ -120,6 +120,14 @@ public sealed class GenerationRequestValidator
             throw new RequestValidationException(field, $"{value} is not a multiple of the model's spatial factor {_geometry.SpatialFactor}");
         }
 
+        // A transformer cuts the latent into patch_size² tokens: diffusers' SD3 pipeline rejects sides that are not
+        // multiples of vae_scale_factor · patch_size.
+        if (side % (_geometry.SpatialFactor * _geometry.PatchSize) != 0)
+        {
+            throw new RequestValidationException(
+                field, $"{value} is not a multiple of the model's spatial factor {_geometry.SpatialFactor} × patch size {_geometry.PatchSize}");
+        }
+
         return side;
     }
 }
