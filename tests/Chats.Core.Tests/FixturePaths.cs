@@ -10,6 +10,17 @@ internal static class FixturePaths
 
     public static string Combine(params string[] parts) => Path.Combine([DiffusersReference, .. parts]);
 
+    private static readonly Lazy<string> s_sd3 = new(() =>
+    {
+        string? overridden = Environment.GetEnvironmentVariable("CHATS_FIXTURES_SD3");
+        return !string.IsNullOrEmpty(overridden)
+            ? overridden
+            : Path.Combine(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(DiffusersReference))!, "diffusers-reference-sd3");
+    });
+
+    /// <summary>The diffusers-reference-sd3 fixture folder (beside diffusers-reference; CHATS_FIXTURES_SD3 overrides it).</summary>
+    public static string DiffusersReferenceSd3 => s_sd3.Value;
+
     private static string FindReference()
     {
         string? overridden = Environment.GetEnvironmentVariable("CHATS_FIXTURES");

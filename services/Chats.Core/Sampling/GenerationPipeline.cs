@@ -112,7 +112,15 @@ public sealed class GenerationPipeline
         INoiseScheduler scheduler = NoiseSchedulerFactory.Create(spec.Scheduler, _schedulerConfig);
         try
         {
-            scheduler.SetTimesteps(spec.Steps);
+            if (scheduler is FlowMatchEulerScheduler flow && _schedulerConfig.UseDynamicShifting)
+            {
+                // diffusers' SD3 / Flux pipelines: μ from the image token count of this request's size.
+                flow.SetTimesteps(spec.Steps, FlowMatchEulerScheduler.CalculateShift(_schedulerConfig, _geometry.ImageSeqLen(spec.Width, spec.Height)));
+            }
+            else
+            {
+                scheduler.SetTimesteps(spec.Steps);
+            }
         }
         catch (ArgumentOutOfRangeException e)
         {

@@ -121,7 +121,7 @@ public sealed class GenerationRequestValidator
                 field,
                 _geometry.SideMultiple == _geometry.SpatialFactor
                     ? $"{value} is not a multiple of the model's spatial factor {_geometry.SpatialFactor}"
-                    : $"{value} is not a multiple of {_geometry.SideMultiple} (the model's spatial factor {_geometry.SpatialFactor} × patch size {_geometry.PatchSize})");
+                    : $"{value} is not a multiple of the model's spatial factor {_geometry.SpatialFactor} × patch size {_geometry.PatchSize}");
         }
 
         if (_geometry.MaxLatentSide > 0 && side / _geometry.SpatialFactor > _geometry.MaxLatentSide)
