@@ -13,6 +13,7 @@ public static class DenoiserModels
     private static readonly Dictionary<string, Func<string, string, string?, TorchPlacement?, IDenoiserModel>> s_families = new(StringComparer.Ordinal)
     {
         [UNetDenoiserModel.ModelClass] = (path, component, id, placement) => UNetDenoiserModel.Load(path, component, id, placement),
+        [SD3TransformerDenoiserModel.ModelClass] = (path, component, id, placement) => SD3TransformerDenoiserModel.Load(path, component, id, placement),
     };
 
     /// <summary>The network classes a denoiser can serve.</summary>

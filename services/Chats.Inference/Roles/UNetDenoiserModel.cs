@@ -118,55 +118,11 @@ public sealed class UNetDenoiserModel : IDenoiserModel
             return [];
         }
 
-        // Rows in the order diffusers' CFG batch has them within an item: per index, that item's b latents.
-        var samples = new List<Tensor>();
-        var hidden = new List<Tensor>();
-        var pooled = new List<Tensor>();
-        var ids = new List<Tensor>();
-        var timesteps = new List<float>();
-        foreach (var item in batch)
-        {
-            long b = item.Latent.Shape[0];
-            var sample = ToModel(item.Latent);
-            foreach (int i in item.Indices)
-            {
-                samples.Add(sample);
-                hidden.Add(item.Conditionings.Get(i, ConditioningNames.PromptEmbeds).unsqueeze(0).expand(b, -1, -1));
-                if (Description.TimeIdsCount > 0)
-                {
-                    pooled.Add(item.Conditionings.Get(i, ConditioningNames.PooledPromptEmbeds).unsqueeze(0).expand(b, -1));
-                    ids.Add(item.Conditionings.Get(i, ConditioningNames.TimeIds).unsqueeze(0).expand(b, -1));
-                }
-
-                timesteps.AddRange(Enumerable.Repeat(item.Timestep, (int)b));
-            }
-        }
-
-        var input = samples.Count == 1 ? samples[0] : torch.cat(samples, 0);
-        var context = torch.cat(hidden, 0);
-        Tensor? textEmbeds = pooled.Count > 0 ? torch.cat(pooled, 0) : null;
-        Tensor? timeIds = ids.Count > 0 ? torch.cat(ids, 0) : null;
-        // A single timestep stays a scalar, as before batching (the UNet expands it to the batch).
-        var t = batch.Count == 1 ? torch.tensor(batch[0].Timestep) : torch.tensor(timesteps.ToArray());
-        var output = _unet.forward(input, t, context, textEmbeds, timeIds);
-
-        var results = new List<IReadOnlyList<WireTensor>>(batch.Count);
-        long row = 0;
-        foreach (var item in batch)
-        {
-            long b = item.Latent.Shape[0];
-            var predictions = new List<WireTensor>(item.Indices.Count);
-            for (int j = 0; j < item.Indices.Count; j++)
-            {
-                // Converted to the wire dtype by torch, then copied once into the bytes the response wraps.
-                predictions.Add(TorchTensorCodec.ToWire(output.narrow(0, row, b), item.PredictionDType));
-                row += b;
-            }
-
-            results.Add(predictions);
-        }
-
-        return results;
+        var (input, conditioning, t) = DenoiserBatchAssembly.Inputs(batch, ToModel, [.. Description.Conditioning.Select(c => c.Name)]);
+        var output = _unet.forward(
+            input, t, conditioning[ConditioningNames.PromptEmbeds],
+            conditioning.GetValueOrDefault(ConditioningNames.PooledPromptEmbeds), conditioning.GetValueOrDefault(ConditioningNames.TimeIds));
+        return DenoiserBatchAssembly.Split(output, batch);
     }
 
     /// <inheritdoc />
