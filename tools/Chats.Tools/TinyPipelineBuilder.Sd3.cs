@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Chats.Core.Tokenization;
 using Chats.Inference.Models.Clip;
 using TorchSharp;
+using TorchSharp.Modules;
 
 namespace Chats.Tools;
 
@@ -84,9 +85,32 @@ public static partial class TinyPipelineBuilder
             EosTokenId = vocabSize - 1,
         };
         Directory.CreateDirectory(componentDir);
-        torch.manual_seed(seed);
         using var encoder = new ClipTextModelWithProjection(config);
+        DrawDefaultInitialisation(encoder, seed);
         encoder.Save(componentDir);
+    }
+
+    // PyTorch's default initialisation (Linear: U(±1/√fan_in) for weight and bias; Embedding: N(0, 1); LayerNorm's
+    // constant 1 and 0 kept), drawn again from a generator of our own: the global one that the constructor used is
+    // shared by every thread, so a concurrent torch user between a manual_seed and the draws would change the weights.
+    private static void DrawDefaultInitialisation(torch.nn.Module module, long seed)
+    {
+        using var generator = new torch.Generator(unchecked((ulong)seed));
+        using var noGrad = torch.no_grad();
+        foreach (var (_, child) in module.named_modules())
+        {
+            switch (child)
+            {
+                case Linear linear:
+                    double bound = 1.0 / Math.Sqrt(linear.weight!.shape[1]);
+                    linear.weight.uniform_(-bound, bound, generator);
+                    linear.bias?.uniform_(-bound, bound, generator);
+                    break;
+                case Embedding embedding:
+                    embedding.weight!.normal_(0, 1, generator);
+                    break;
+            }
+        }
     }
 
     // Fresh, writable files (the fixtures are read-only), so a second build into the same folder can replace them.
