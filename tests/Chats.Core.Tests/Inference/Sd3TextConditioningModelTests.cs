@@ -3,6 +3,7 @@ using Chats.Core.Loading;
 using Chats.Core.Tokenization;
 using Chats.Inference.Models.Clip;
 using Chats.Inference.Roles;
+using Chats.Inference.Tensors;
 using Chats.Tools;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -122,6 +123,46 @@ public sealed class Sd3TextConditioningModelTests : IDisposable
         Assert.NotEqual(reference, Fingerprint(withOtherL));
         Assert.NotEqual(reference, Fingerprint(withOtherG));
         Assert.NotEqual(Fingerprint(withOtherL), Fingerprint(withOtherG));
+    }
+
+    [Fact]
+    public async Task Float16_ComputesInFloat16_KeepsExactZeros_AndEncodesCloseToFloat32()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string folder = Build("tiny-sd3", new TinySd3PipelineOptions { ClipLHiddenSize = 16, ClipGHiddenSize = 24 });
+        var placement = TorchPlacement.Parse("cpu", "float16");
+        using var reference = Sd3TextConditioningModel.Load(folder);
+        using var reduced = Sd3TextConditioningModel.Load(folder, placement: placement);
+
+        var expected = await reference.EncodeAsync(s_prompts, ct);
+        var actual = await reduced.EncodeAsync(s_prompts, ct);
+
+        foreach (var network in reduced.Networks)
+        {
+            Assert.All(network.parameters(), p => Assert.Equal(ScalarType.Float16, p.dtype));
+        }
+
+        // A reduced-precision encoder must not share cache entries with the fp32 one.
+        Assert.NotEqual(reference.Description.Fingerprint, reduced.Description.Fingerprint);
+        int joint = reduced.JointAttentionDim;
+        for (int p = 0; p < s_prompts.Length; p++)
+        {
+            var (e, a) = (expected[p].HiddenStates.Data, actual[p].HiddenStates.Data);
+            Assert.Equal(e.Length, a.Length);
+            for (int i = 0; i < e.Length; i++)
+            {
+                int token = i / joint;
+                int channel = i % joint;
+                if (token >= reduced.ClipTokens || channel >= 16 + 24)
+                {
+                    Assert.True(a[i] == 0f, $"prompt {p} token {token} channel {channel}: {a[i]}, expected exactly 0");
+                }
+            }
+
+            // The float16 tolerance of ReducedPrecisionRoleTests' CLIP encoders.
+            Assert.True(e.Zip(a).Max(x => Math.Abs(x.First - x.Second)) <= 2e-2);
+            Assert.True(expected[p].Pooled!.Data.Zip(actual[p].Pooled!.Data).Max(x => Math.Abs(x.First - x.Second)) <= 2e-2);
+        }
     }
 
     [Fact]
