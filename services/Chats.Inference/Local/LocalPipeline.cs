@@ -51,7 +51,7 @@ public sealed class LocalPipeline : IDisposable
         var owned = new List<IDisposable>();
         try
         {
-            var text = ClipTextConditioningModel.Load(folder.Root, placement: placement);
+            var text = TextConditioningModels.Load(folder.Root, placement: placement);
             owned.Add(text);
             var decoder = VaeImageDecoderModel.Load(folder.Root, placement: placement);
             owned.Add(decoder);
