@@ -45,7 +45,7 @@ internal static class LoadBenchmark
     public static async Task<int> RunAsync(Settings settings, CancellationToken ct)
     {
         var folder = DiffusersPipelineFolder.Open(settings.Model);
-        bool chats = folder.HasComponent(DenoiserComponents.Preferred) && folder.HasComponent(DenoiserComponents.Dispreferred);
+        bool chats = DenoiserComponents.Has(folder, DenoiserRole.Preferred) && DenoiserComponents.Has(folder, DenoiserRole.Dispreferred);
         var mode = chats ? GuidanceMode.Chats : GuidanceMode.Cfg;
         var wall = Stopwatch.StartNew();
         Console.Error.WriteLine($"load: {folder.Root}, {Name(mode)}, {settings.Steps} steps, {settings.Generations} generations at concurrency {settings.Concurrency}, {settings.Distinct} distinct requests");
@@ -137,7 +137,7 @@ internal static class LoadBenchmark
                 {
                     ["Denoiser:ModelPath"] = m,
                     ["Denoiser:Role"] = role.ToString(),
-                    ["Denoiser:Component"] = DenoiserComponents.For(role),
+                    ["Denoiser:Component"] = DenoiserComponents.For(role, folder),
                     ["Denoiser:Threads"] = Inference.Engine.TorchThreads.ForDenoiser(role).ToString(CultureInfo.InvariantCulture),
                 });
             }
@@ -148,7 +148,7 @@ internal static class LoadBenchmark
             {
                 ["Denoiser:ModelPath"] = m,
                 ["Denoiser:Role"] = nameof(DenoiserRole.Standard),
-                ["Denoiser:Component"] = DenoiserComponents.Standard,
+                ["Denoiser:Component"] = DenoiserComponents.For(DenoiserRole.Standard, folder),
             });
         }
 

@@ -30,7 +30,7 @@ internal static class MemoryBenchmark
         };
         foreach (var role in Enum.GetValues<DenoiserRole>())
         {
-            string component = DenoiserComponents.For(role);
+            string component = DenoiserComponents.For(role, folder);
             if (folder.HasComponent(component))
             {
                 roles.Add(new($"denoiser {role.ToString().ToLowerInvariant()}", "denoiser", [$"--Denoiser:ModelPath={m}", $"--Denoiser:Role={role}", $"--Denoiser:Component={component}"], [component]));
