@@ -19,13 +19,13 @@ namespace Chats.Training.Runs;
 /// <summary>
 /// Fine-tunes a reference pipeline on preference pairs (CHATS, Diffusion-DPO or a Table 4 variant) end to end:
 /// encodes the pairs once (<see cref="EncodedPreferenceSet"/>), trains a <see cref="PreferenceTrainer"/> over the
-/// reference UNet, and at every checkpoint and at the end writes into <see cref="PreferenceRunOptions.Output"/> both
+/// reference network (a UNet or an SD3 transformer, see <see cref="DenoiserFamily"/>), and at every checkpoint and at the end writes into <see cref="PreferenceRunOptions.Output"/> both
 /// the trainer checkpoint and a complete pipeline in the diffusers layout (loadable by <c>chats generate --model</c>).
 /// A folder that already holds a checkpoint is resumed and trained on to <see cref="PreferenceRunOptions.Steps"/>.
 /// </summary>
 /// <remarks>
-/// SD1.5-style UNets only: a UNet with SDXL's <c>text_time</c> additional conditioning (pooled text embeddings and
-/// time ids) is refused. Runs on the CPU in fp32. Training runs on the calling thread after the data is encoded.
+/// SD1.5-style UNets and SD3 transformers: a UNet with SDXL's <c>text_time</c> additional conditioning (pooled text
+/// embeddings and time ids) is refused. Runs on the CPU in fp32. Training runs on the calling thread after the data is encoded.
 /// </remarks>
 public static class PreferenceRun
 {
@@ -36,8 +36,17 @@ public static class PreferenceRun
     /// </summary>
     /// <exception cref="NotSupportedException">The reference UNet needs SDXL's text_time conditioning.</exception>
     /// <exception cref="InvalidDataException">The reference folder, the data or an existing checkpoint in the output folder is unusable.</exception>
-    public static async Task<PreferenceRunResult> RunAsync(
-        PreferenceRunOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static Task<PreferenceRunResult> RunAsync(
+        PreferenceRunOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        RunAsync(options, textEncoder: null, progress, cancellationToken);
+
+    /// <summary>
+    /// <see cref="RunAsync(PreferenceRunOptions, IProgress{TrainingProgress}?, CancellationToken)"/> with the prompts
+    /// encoded by <paramref name="textEncoder"/> instead of the reference folder's CLIP encoders (a pipeline whose text
+    /// encoders are not in the folder, or a test). Not owned.
+    /// </summary>
+    internal static async Task<PreferenceRunResult> RunAsync(
+        PreferenceRunOptions options, ITextConditioningModel? textEncoder, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
@@ -48,17 +57,16 @@ public static class PreferenceRun
             throw new ArgumentException($"{output}: the output folder must differ from the reference pipeline folder", nameof(options));
         }
 
-        string unetComponent = reference.FirstComponent(DenoiserComponents.Standard, DenoiserComponents.Preferred)
-            ?? throw new InvalidDataException($"{reference.Root}: the reference pipeline has no unet or unet_win");
-
-        using var referenceUNet = UNet2DConditionModel.Load(reference.ComponentPath(unetComponent));
-        if (referenceUNet.Config.AdditionEmbedType is string addition)
+        var (family, referenceComponent) = DenoiserFamily.ReferenceOf(reference);
+        if (family == DenoiserFamily.UNet
+            && UNet2DConditionConfig.Load(Path.Combine(reference.ComponentPath(referenceComponent), UNet2DConditionModel.ConfigFileName)).AdditionEmbedType is string addition)
         {
             throw new NotSupportedException(
-                $"{reference.Root}/{unetComponent}: addition_embed_type '{addition}' (SDXL pooled text embeddings and time ids) is not supported by preference training yet; use an SD1.5-style pipeline");
+                $"{reference.Root}/{referenceComponent}: addition_embed_type '{addition}' (SDXL pooled text embeddings and time ids) is not supported by preference training yet; use an SD1.5-style pipeline");
         }
 
-        int resolution = Resolution(reference, options, referenceUNet);
+        using var referenceModel = family.Load(reference.ComponentPath(referenceComponent));
+        int resolution = Resolution(reference, options, DenoiserFamily.Network(referenceModel).SampleSize);
         var note = new PreferenceRunNote(options.BatchSize, resolution, options.NullConditioning);
         bool resume = File.Exists(Path.Combine(output, TrainingCheckpoint.StateFileName));
         if (resume)
@@ -66,8 +74,7 @@ public static class PreferenceRun
             CheckResumable(output, options, note);
         }
 
-        using var data = await EncodeAsync(reference, options, resolution, cancellationToken).ConfigureAwait(false);
-        using var nullConditioning = data.NullConditioning;
+        using var data = await EncodeAsync(reference, options, resolution, textEncoder, cancellationToken).ConfigureAwait(false);
         // libtorch's intra-op thread count is per OS thread (OpenMP), and bit-identical resumes need the same count on
         // every step: train on one thread this run owns, with the configured count, not on whichever pool thread the
         // encoding's continuation happened to land.
@@ -82,13 +89,13 @@ public static class PreferenceRun
             }
 
             using var trainer = resume
-                ? PreferenceTrainer.Resume(output, referenceUNet, nullConditioning)
+                ? PreferenceTrainer.Resume(output, referenceModel, data.NullConditioning)
                 : new PreferenceTrainer(
-                    referenceUNet,
+                    referenceModel,
                     Noising(reference),
                     new TrainerOptions { LearningRate = options.LearningRate, Seed = options.Seed },
                     new PreferenceOptions { Method = options.Method, Beta = options.Beta, PUncond = options.PUncond },
-                    nullConditioning);
+                    data.NullConditioning);
 
             int start = trainer.Step;
             float? lastLoss = null;
@@ -109,7 +116,7 @@ public static class PreferenceRun
                         cancellationToken.ThrowIfCancellationRequested();
                     }
 
-                    DisposeBatch(batch);
+                    batch?.DisposeTensors();
                     batch = data.Set.Batch(trainer.Step, options.BatchSize);
                     lastLoss = trainer.TrainStep(batch);
                     double rate = (trainer.Step - start) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
@@ -123,7 +130,7 @@ public static class PreferenceRun
             }
             finally
             {
-                DisposeBatch(batch);
+                batch?.DisposeTensors();
             }
 
             Save(trainer, reference, output, note);
@@ -197,7 +204,7 @@ public static class PreferenceRun
             : new DiffusionNoising(config);
     }
 
-    private static int Resolution(DiffusersPipelineFolder reference, PreferenceRunOptions options, UNet2DConditionModel unet)
+    private static int Resolution(DiffusersPipelineFolder reference, PreferenceRunOptions options, int? latentSampleSize)
     {
         if (options.Resolution is int r)
         {
@@ -206,28 +213,30 @@ public static class PreferenceRun
 
         var vae = AutoencoderKLConfig.Load(Path.Combine(reference.ComponentPath("vae"), AutoencoderKL.ConfigFileName));
         int spatialFactor = 1 << (vae.BlockOutChannels.Count - 1);
-        return (unet.Config.SampleSize is int s ? s * spatialFactor : (int?)null)
+        return (latentSampleSize is int s ? s * spatialFactor : (int?)null)
             ?? vae.SampleSize
-            ?? throw new InvalidDataException($"{reference.Root}: neither the UNet nor the VAE config gives sample_size; set a resolution");
+            ?? throw new InvalidDataException($"{reference.Root}: neither the denoiser nor the VAE config gives sample_size; set a resolution");
     }
 
     private static async Task<EncodedData> EncodeAsync(
-        DiffusersPipelineFolder reference, PreferenceRunOptions options, int resolution, CancellationToken cancellationToken)
+        DiffusersPipelineFolder reference, PreferenceRunOptions options, int resolution, ITextConditioningModel? textEncoder, CancellationToken cancellationToken)
     {
         using var vae = AutoencoderKL.Load(reference.ComponentPath("vae"));
         IPreferenceDataSource source = File.Exists(options.Data) && options.Data.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)
             ? new PreferenceParquetReader(options.Data, resolution)
             : new PreferenceFolderReader(options.Data, resolution);
 
-        using var text = ClipTextConditioningModel.Load(reference.Root);
+        using var loaded = textEncoder is null ? ClipTextConditioningModel.Load(reference.Root) : null;
+        var text = textEncoder ?? loaded!;
         var set = await EncodedPreferenceSet.EncodeAsync(source, vae, text, options.Seed, cancellationToken, options.TorchThreads).ConfigureAwait(false);
         try
         {
-            Tensor? nullConditioning = null;
+            ConditioningBatch? nullConditioning = null;
             if (options.NullConditioning == NullConditioningKind.EmptyPrompt)
             {
+                // Every tensor of the empty prompt's encoding: SD3's pooled embedding is dropped with the tokens.
                 var empty = await text.EncodeAsync([string.Empty], cancellationToken).ConfigureAwait(false);
-                nullConditioning = TorchTensorCodec.FromHost(empty[0].HiddenStates);
+                nullConditioning = new ConditioningBatch(EncodedPreferenceSet.ConditioningTensors(empty[0]));
             }
 
             return new EncodedData(set, nullConditioning);
@@ -241,21 +250,18 @@ public static class PreferenceRun
 
     private static void Save(PreferenceTrainer trainer, DiffusersPipelineFolder reference, string output, PreferenceRunNote note)
     {
-        PipelineOutputFolder.Write(reference, output, trainer.PolicyLose is not null);
+        PipelineOutputFolder.Write(reference, output, trainer.Family, trainer.PolicyLose is not null);
         trainer.SaveCheckpoint(output);
         var state = TrainingCheckpoint.ReadState(output);
         TrainingCheckpoint.WriteState(output, state with { Note = note.Format() });
     }
 
-    private static void DisposeBatch(PreferenceBatch? batch)
+    private sealed record EncodedData(EncodedPreferenceSet Set, ConditioningBatch? NullConditioning) : IDisposable
     {
-        batch?.LatentWin.Dispose();
-        batch?.LatentLose.Dispose();
-        batch?.Conditioning.Dispose();
-    }
-
-    private sealed record EncodedData(EncodedPreferenceSet Set, Tensor? NullConditioning) : IDisposable
-    {
-        public void Dispose() => Set.Dispose();
+        public void Dispose()
+        {
+            Set.Dispose();
+            NullConditioning?.DisposeTensors();
+        }
     }
 }

@@ -14,7 +14,7 @@ public sealed class PreferenceObjectiveTests
 
         public Denoiser For(string name) => (noisy, timestep, conditioning) =>
         {
-            Calls.Add((name, noisy.data<float>().ToArray(), conditioning.data<float>().ToArray()));
+            Calls.Add((name, noisy.data<float>().ToArray(), conditioning.PromptEmbeds.data<float>().ToArray()));
             return zeros_like(noisy);
         };
 
@@ -40,7 +40,7 @@ public sealed class PreferenceObjectiveTests
         using var g = new Generator(5);
         var terms = objective.Compute(batch, rec.For("win"), rec.For("lose"), rec.For("ref"), g);
 
-        float[] c = batch.Conditioning.data<float>().ToArray();
+        float[] c = batch.Conditioning.PromptEmbeds.data<float>().ToArray();
         float[] expectedLose = expectNull ? new float[c.Length] : c;
         Assert.Equal(expectNull, terms.UsedNullConditioning);
         Assert.Equal(c, rec.Conditioning("win", 0));
@@ -55,7 +55,7 @@ public sealed class PreferenceObjectiveTests
         var batch = Batch();
         var rec = new Recorder();
         using var empty = tensor(new float[] { 9, 8, 7, 6 }).reshape(1, 2, 2);
-        var objective = new PreferenceObjective(PreferenceMethod.Chats, new DiffusionNoising(), pUncond: 1, nullConditioning: empty);
+        var objective = new PreferenceObjective(PreferenceMethod.Chats, new DiffusionNoising(), pUncond: 1, nullConditioning: new ConditioningBatch(empty));
         using var g = new Generator(5);
         objective.Compute(batch, rec.For("win"), rec.For("lose"), rec.For("ref"), g);
         float[] expected = [9, 8, 7, 6, 9, 8, 7, 6];
@@ -74,7 +74,7 @@ public sealed class PreferenceObjectiveTests
         using var g = new Generator(5);
         var terms = objective.Compute(batch, rec.For("theta"), rec.For("theta"), rec.For("ref"), g);
         Assert.False(terms.UsedNullConditioning);
-        Assert.All(rec.Calls, call => Assert.Equal(batch.Conditioning.data<float>().ToArray(), call.Conditioning));
+        Assert.All(rec.Calls, call => Assert.Equal(batch.Conditioning.PromptEmbeds.data<float>().ToArray(), call.Conditioning));
     }
 
     [Theory]
