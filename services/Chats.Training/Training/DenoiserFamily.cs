@@ -1,5 +1,6 @@
 using Chats.Core.Loading;
 using Chats.Core.Sampling;
+using Chats.Inference.Models.SD3Transformer;
 using Chats.Inference.Models.UNet2DCondition;
 using static TorchSharp.torch;
 
@@ -34,8 +35,17 @@ public sealed class DenoiserFamily
         UNet2DConditionModel.Load,
         module => module is UNet2DConditionModel unet ? new UNetDenoiserNetwork(unet) : null);
 
+    /// <summary>SD3's MMDiT: <c>transformer</c>, <c>transformer_win</c>, <c>transformer_lose</c> (named after the CHATS pipelines' UNets).</summary>
+    public static DenoiserFamily SD3Transformer { get; } = new(
+        "SD3Transformer2DModel",
+        "transformer",
+        "transformer_win",
+        "transformer_lose",
+        SD3Transformer2DModel.Load,
+        module => module is SD3Transformer2DModel transformer ? new SD3TransformerDenoiserNetwork(transformer) : null);
+
     /// <summary>Every family, in the order a reference pipeline is searched.</summary>
-    public static IReadOnlyList<DenoiserFamily> All { get; } = [UNet];
+    public static IReadOnlyList<DenoiserFamily> All { get; } = [UNet, SD3Transformer];
 
     /// <summary>The diffusers class, e.g. <c>UNet2DConditionModel</c>.</summary>
     public string ClassName { get; }
