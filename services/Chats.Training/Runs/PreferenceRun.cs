@@ -12,20 +12,22 @@ using Chats.Training.Diffusion;
 using Chats.Training.Losses;
 using Chats.Training.Training;
 using static TorchSharp.torch;
-using Chats.Inference.Tensors;
 
 namespace Chats.Training.Runs;
 
 /// <summary>
 /// Fine-tunes a reference pipeline on preference pairs (CHATS, Diffusion-DPO or a Table 4 variant) end to end:
 /// encodes the pairs once (<see cref="EncodedPreferenceSet"/>), trains a <see cref="PreferenceTrainer"/> over the
-/// reference network (a UNet or an SD3 transformer, see <see cref="DenoiserFamily"/>), and at every checkpoint and at the end writes into <see cref="PreferenceRunOptions.Output"/> both
-/// the trainer checkpoint and a complete pipeline in the diffusers layout (loadable by <c>chats generate --model</c>).
-/// A folder that already holds a checkpoint is resumed and trained on to <see cref="PreferenceRunOptions.Steps"/>.
+/// reference network (a UNet or an SD3 transformer, see <see cref="DenoiserFamily"/>), and at every checkpoint and at
+/// the end writes into <see cref="PreferenceRunOptions.Output"/> both the trainer checkpoint and a complete pipeline in
+/// the diffusers layout (loadable by <c>chats generate --model</c>). A folder that already holds a checkpoint is
+/// resumed and trained on to <see cref="PreferenceRunOptions.Steps"/>.
 /// </summary>
 /// <remarks>
 /// SD1.5-style UNets and SD3 transformers: a UNet with SDXL's <c>text_time</c> additional conditioning (pooled text
-/// embeddings and time ids) is refused. Runs on the CPU in fp32. Training runs on the calling thread after the data is encoded.
+/// embeddings and time ids) is refused. Prompts are encoded by the reference folder's CLIP text encoder(s); SD3's
+/// prompt layout (CLIP-L ⊕ CLIP-G, then T5) is not built here, so an SD3 run is given its encoder. Runs on the CPU in
+/// fp32. Training runs on the calling thread after the data is encoded.
 /// </remarks>
 public static class PreferenceRun
 {
