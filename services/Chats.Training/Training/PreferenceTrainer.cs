@@ -6,10 +6,11 @@ using static TorchSharp.torch;
 namespace Chats.Training.Training;
 
 /// <summary>
-/// Fine-tunes from a frozen reference network θ_ref (a UNet or an SD3 transformer, see <see cref="DenoiserFamily"/>) on preference pairs with CHATS (θ+ and θ−, both starting as copies
-/// of θ_ref), Diffusion-DPO (one θ) or a Table 4 variant. One AdamW optimiser holds all trained parameters (θ+ and θ−
-/// together for CHATS) and gradients are clipped jointly. Each step runs in its own DisposeScope on the calling
-/// thread with gradients enabled; the reference is evaluated under <c>no_grad</c> and never updated.
+/// Fine-tunes from a frozen reference network θ_ref (a UNet or an SD3 transformer, see <see cref="DenoiserFamily"/>)
+/// on preference pairs with CHATS (θ+ and θ−, both starting as copies of θ_ref), Diffusion-DPO (one θ) or a Table 4
+/// variant. One AdamW optimiser holds all trained parameters (θ+ and θ− together for CHATS) and gradients are clipped
+/// jointly. Each step runs in its own DisposeScope on the calling thread with gradients enabled; the reference is
+/// evaluated under <c>no_grad</c> and never updated.
 /// </summary>
 /// <remarks>
 /// The trainer owns θ+ / θ− (or θ), its optimiser and generator; the reference and the null conditioning stay the
