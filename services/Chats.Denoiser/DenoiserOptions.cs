@@ -110,6 +110,12 @@ public sealed record DenoiserOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan SessionIdleTimeout { get; init; } = DenoiserEngineOptions.DefaultSessionIdleTimeout;
 
-    /// <summary>The component a role loads when <see cref="Component"/> is not set.</summary>
-    public string ResolvedComponent => Component ?? DenoiserComponents.For(Role);
+    /// <summary>
+    /// The component a role loads when <see cref="Component"/> is not set: the role's UNet or transformer name,
+    /// whichever the pipeline folder has.
+    /// </summary>
+    public string ResolvedComponent => Component
+        ?? (File.Exists(Path.Combine(ModelPath, "model_index.json"))
+            ? DenoiserComponents.For(Role, Core.Loading.DiffusersPipelineFolder.Open(ModelPath))
+            : DenoiserComponents.For(Role));
 }

@@ -11,7 +11,7 @@ internal static class DenoiserRequestMapping
     public static DenoiserSessionSetup ToSetup(SessionOpen open)
     {
         var conditionings = open.Conditionings.Select((c, i) => c.ToCore($"open.conditionings[{i}]")).ToList();
-        return new DenoiserSessionSetup(open.SessionId, conditionings, [.. open.TimeIds], open.FirstStepIndex);
+        return new DenoiserSessionSetup(open.SessionId, conditionings, open.FirstStepIndex);
     }
 
     public static DenoiserStep ToStep(DenoiseRequest message, DenoiserSession session)

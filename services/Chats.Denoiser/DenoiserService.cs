@@ -93,6 +93,10 @@ internal sealed class DenoiserService(DenoiserSessionEngine engine, IOptions<Den
                 _ => "flow",
             },
             UsesPooled = d.PooledSize > 0,
+            ModelClass = d.ModelClass,
+            ConditioningNames = { d.Conditioning.Select(c => c.Name) },
+            PatchSize = d.PatchSize,
+            MaxLatentSide = d.MaxLatentSide,
         });
     }
 

@@ -18,7 +18,7 @@ public static class DenoiserServiceHost
         builder.Services.AddSingleton<IDenoiserModel>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<DenoiserOptions>>().Value;
-            return UNetDenoiserModel.Load(o.ModelPath, o.ResolvedComponent, o.ModelId, o.Placement());
+            return DenoiserModels.Load(o.ModelPath, o.ResolvedComponent, o.ModelId, o.Placement());
         });
         builder.Services.AddSingleton(sp =>
         {

@@ -53,14 +53,14 @@ public sealed class LocalChatsSystem : IAsyncDisposable
                 ["EmbeddingCache:Redis"] = options.Redis,
             }, cancellationToken);
             var denoisers = new Dictionary<string, Uri?>();
-            string? standardModel = folder.HasComponent(DenoiserComponents.Standard) || options.StandardModelPath is null
+            string? standardModel = DenoiserComponents.Has(folder, DenoiserRole.Standard) || options.StandardModelPath is null
                 ? null
                 : Core.Loading.DiffusersPipelineFolder.Open(options.StandardModelPath).Root;
             foreach (var denoiserRole in Enum.GetValues<DenoiserRole>())
             {
                 string role = denoiserRole.ToString().ToLowerInvariant();
-                string component = DenoiserComponents.For(denoiserRole);
                 string source = denoiserRole == DenoiserRole.Standard && standardModel is not null ? standardModel : model;
+                string component = DenoiserComponents.For(denoiserRole, source == model ? folder : Core.Loading.DiffusersPipelineFolder.Open(source));
                 denoisers[role] = folder.HasComponent(component) || source != model
                     ? await system.StartAsync(role, DenoiserServiceHost.Build, options, new()
                     {

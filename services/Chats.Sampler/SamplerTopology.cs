@@ -61,7 +61,9 @@ internal sealed class SamplerTopology(IOptions<SamplerOptions> options, SamplerR
             _ => PredictionType.Epsilon,
         };
         int side = denoiserInfo.SampleSize * decoderInfo.SpatialFactor;
-        var geometry = new ModelGeometry(denoiserInfo.LatentChannels, decoderInfo.SpatialFactor, side, side, prediction, denoiserInfo.UsesPooled);
+        var geometry = new ModelGeometry(
+            denoiserInfo.LatentChannels, decoderInfo.SpatialFactor, side, side, prediction, denoiserInfo.ConditioningNames.Contains(ConditioningNames.TimeIds),
+            Math.Max(denoiserInfo.PatchSize, 1), denoiserInfo.MaxLatentSide);
         var pipeline = new GenerationPipeline(
             new FailoverPromptEncoder(replicas.TextEncoder),
             roles,

@@ -68,29 +68,51 @@ public static class ProtoMapping
     public static HostTensor ToHost(this Protos.V1.Tensor tensor, string field)
         => WireTensorCodec.Decode(tensor.ToWire(field), field);
 
-    /// <summary>A conditioning message as a Core conditioning.</summary>
+    /// <summary>
+    /// A conditioning message as a Core conditioning. Names are checked here (present, well-formed, the required
+    /// <c>prompt_embeds</c>); which names a model needs is the model's check.
+    /// </summary>
     public static PromptConditioning ToCore(this Conditioning conditioning, string field)
     {
         ArgumentNullException.ThrowIfNull(conditioning);
-        if (conditioning.HiddenStates is null)
+        if (!conditioning.Tensors.ContainsKey(ConditioningNames.PromptEmbeds))
         {
-            throw new RequestValidationException($"{field}.hidden_states", "is required");
+            throw new RequestValidationException($"{field}.tensors[{ConditioningNames.PromptEmbeds}]", "is required");
         }
 
-        return new PromptConditioning(
-            conditioning.HiddenStates.ToHost($"{field}.hidden_states"),
-            conditioning.Pooled is null ? null : conditioning.Pooled.ToHost($"{field}.pooled"));
+        var tensors = new Dictionary<string, HostTensor>(StringComparer.Ordinal);
+        foreach (var (name, tensor) in conditioning.Tensors)
+        {
+            if (name.Length is 0 or > MaxConditioningNameLength || !name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_'))
+            {
+                throw new RequestValidationException($"{field}.tensors", $"name '{Truncate(name)}' must be 1–{MaxConditioningNameLength} characters of a–z, 0–9 and _");
+            }
+
+            if (tensor is null)
+            {
+                throw new RequestValidationException($"{field}.tensors[{name}]", "is required");
+            }
+
+            tensors[name] = tensor.ToHost($"{field}.tensors[{name}]");
+        }
+
+        return new PromptConditioning(tensors);
     }
 
-    /// <summary>A Core conditioning as a message in <paramref name="dtype"/>.</summary>
+    /// <summary>A Core conditioning as a message in <paramref name="dtype"/>, every named tensor in name order.</summary>
     public static Conditioning ToProto(this PromptConditioning conditioning, WireDType dtype = WireDType.Float32, bool cacheHit = false)
     {
         ArgumentNullException.ThrowIfNull(conditioning);
-        return new Conditioning
+        var message = new Conditioning { CacheHit = cacheHit };
+        foreach (var (name, tensor) in conditioning.Tensors)
         {
-            HiddenStates = conditioning.HiddenStates.ToProto(dtype),
-            Pooled = conditioning.Pooled?.ToProto(dtype),
-            CacheHit = cacheHit,
-        };
+            message.Tensors.Add(name, tensor.ToProto(dtype));
+        }
+
+        return message;
     }
+
+    private const int MaxConditioningNameLength = 64;
+
+    private static string Truncate(string name) => name.Length <= MaxConditioningNameLength ? name : name[..MaxConditioningNameLength] + "…";
 }

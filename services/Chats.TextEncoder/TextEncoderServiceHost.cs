@@ -26,7 +26,7 @@ public static class TextEncoderServiceHost
         builder.Services.AddSingleton<ITextConditioningModel>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<TextEncoderOptions>>().Value;
-            return ClipTextConditioningModel.Load(o.ModelPath, o.ModelId, o.Placement(), o.Threads);
+            return TextConditioningModels.Load(o.ModelPath, o.ModelId, o.Placement(), o.Threads);
         });
         builder.Services.AddSingleton<CachingPromptEncoder>();
 

@@ -1,3 +1,4 @@
+using Chats.Core.Sampling;
 using Chats.LocalSystem;
 using Chats.Protos.V1;
 using Chats.TextEncoder;
@@ -34,7 +35,7 @@ public sealed class EmbeddingCacheTests(ChatsSystemFixture fixture)
         Assert.False(first.Conditionings[0].CacheHit);
         Assert.True(second.Conditionings[0].CacheHit);
         Assert.Equal(keysBefore + 1, keysAfter);
-        Assert.Equal(first.Conditionings[0].HiddenStates.Data, second.Conditionings[0].HiddenStates.Data);
+        Assert.Equal(first.Conditionings[0].Tensors[ConditioningNames.PromptEmbeds].Data, second.Conditionings[0].Tensors[ConditioningNames.PromptEmbeds].Data);
     }
 
     [Fact]

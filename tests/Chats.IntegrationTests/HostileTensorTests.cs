@@ -21,12 +21,12 @@ public sealed class HostileTensorTests(ChatsSystemFixture fixture)
     public static TheoryData<string, string> DenoiserCases => new()
     {
         { "latent-dtype-unspecified", "step.latent.dtype: is DTYPE_UNSPECIFIED; a tensor must name the dtype of its data (DTYPE_FLOAT32, DTYPE_FLOAT16 or DTYPE_BFLOAT16)" },
-        { "hidden-dtype-unspecified", "open.conditionings[0].hidden_states.dtype: is DTYPE_UNSPECIFIED; a tensor must name the dtype of its data (DTYPE_FLOAT32, DTYPE_FLOAT16 or DTYPE_BFLOAT16)" },
-        { "conditioning-nan", "open.conditionings[0].hidden_states: contains NaN or infinite values" },
-        { "conditioning-inf", "open.conditionings[1].hidden_states: contains NaN or infinite values" },
+        { "hidden-dtype-unspecified", "open.conditionings[0].tensors[prompt_embeds].dtype: is DTYPE_UNSPECIFIED; a tensor must name the dtype of its data (DTYPE_FLOAT32, DTYPE_FLOAT16 or DTYPE_BFLOAT16)" },
+        { "conditioning-nan", "open.conditionings[0].tensors[prompt_embeds]: contains NaN or infinite values" },
+        { "conditioning-inf", "open.conditionings[1].tensors[prompt_embeds]: contains NaN or infinite values" },
         { "latent-side", "step.latent: shape [1, 4, 1, {side}]: height and width must be at most {max} (Denoiser:MaxLatentSide)" },
         { "latent-batch", "step.latent: shape [9, 4, 4, 4]: batch 9 exceeds 8 (Denoiser:MaxLatentBatch)" },
-        { "tokens", "open.conditionings[0].hidden_states: 309 tokens; at most 308 (Denoiser:MaxConditioningTokens)" },
+        { "tokens", "open.conditionings[0].tensors[prompt_embeds]: 309 tokens; at most 308 (Denoiser:MaxConditioningTokens)" },
         { "conditionings", "open.conditionings: 5 given; at most 4 (Denoiser:MaxConditionings)" },
         { "latent-bytes", "step.latent: shape [1, 4, 4, 4] of Float32 needs 256 bytes but 252 were sent" },
     };
@@ -39,18 +39,18 @@ public sealed class HostileTensorTests(ChatsSystemFixture fixture)
         int maxSide = fixture.System.Services["preferred"].App.Services.GetRequiredService<DenoiserSessionEngine>().Options.MaxLatentSide;
         expected = expected.Replace("{side}", $"{maxSide + 1}", StringComparison.Ordinal).Replace("{max}", $"{maxSide}", StringComparison.Ordinal);
         var conditioning = await ConditioningAsync(ct);
-        int tokens = (int)conditioning.HiddenStates.Shape[0], hidden = (int)conditioning.HiddenStates.Shape[1];
+        int tokens = (int)conditioning.Tensors[ConditioningNames.PromptEmbeds].Shape[0], hidden = (int)conditioning.Tensors[ConditioningNames.PromptEmbeds].Shape[1];
         var open = new SessionOpen { SessionId = "hostile/" + name, Dtype = DType.Float32, Conditionings = { conditioning, conditioning.Clone() } };
         var step = new StepRequest { SessionId = open.SessionId, StepIndex = 0, Timestep = 500, Latent = Latent([1, 4, 4, 4]), ConditioningIndices = { 0 } };
         switch (name)
         {
             case "latent-dtype-unspecified": step.Latent.Dtype = DType.Unspecified; break;
-            case "hidden-dtype-unspecified": open.Conditionings[0].HiddenStates.Dtype = DType.Unspecified; break;
-            case "conditioning-nan": open.Conditionings[0].HiddenStates = Filled([tokens, hidden], float.NaN); break;
-            case "conditioning-inf": open.Conditionings[1].HiddenStates = Filled([tokens, hidden], float.NegativeInfinity); break;
+            case "hidden-dtype-unspecified": open.Conditionings[0].Tensors[ConditioningNames.PromptEmbeds].Dtype = DType.Unspecified; break;
+            case "conditioning-nan": open.Conditionings[0].Tensors[ConditioningNames.PromptEmbeds] = Filled([tokens, hidden], float.NaN); break;
+            case "conditioning-inf": open.Conditionings[1].Tensors[ConditioningNames.PromptEmbeds] = Filled([tokens, hidden], float.NegativeInfinity); break;
             case "latent-side": step.Latent = Latent([1, 4, 1, maxSide + 1]); break;
             case "latent-batch": step.Latent = Latent([9, 4, 4, 4]); break;
-            case "tokens": open.Conditionings[0].HiddenStates = Filled([309, hidden], 0.5f); break;
+            case "tokens": open.Conditionings[0].Tensors[ConditioningNames.PromptEmbeds] = Filled([309, hidden], 0.5f); break;
             case "conditionings": open.Conditionings.AddRange([conditioning, conditioning, conditioning]); break;
             case "latent-bytes": step.Latent.Data = ByteString.CopyFrom(step.Latent.Data.Span[..252]); break;
         }

@@ -14,7 +14,7 @@ namespace Chats.Tools;
 /// The same seed writes byte-identical weights. <see cref="TinyPipelinePreset.Sd15Shaped"/> gives the UNets SD 1.5's
 /// block layout at a size that makes the denoiser, not the plumbing, the cost of a step.
 /// </summary>
-public static class TinyPipelineBuilder
+public static partial class TinyPipelineBuilder
 {
     /// <summary>The tiny VAE's image side per latent side (three blocks: two downsamplings).</summary>
     public const int VaeSpatialFactor = 4;

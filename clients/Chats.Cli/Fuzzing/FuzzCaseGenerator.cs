@@ -1,4 +1,5 @@
 using System.Text;
+using Chats.Core.Sampling;
 using Chats.Protos.V1;
 using Google.Protobuf;
 
@@ -14,6 +15,7 @@ namespace Chats.Cli.Fuzzing;
 internal sealed class FuzzCaseGenerator(int seed, FuzzModelShape shape)
 {
     /// <summary>The limits the field-level cases step over (the services' documented defaults).</summary>
+    private const string PromptEmbeds = ConditioningNames.PromptEmbeds;
     private const int MaxPromptLength = 2000;
     private const int MaxPromptsPerRequest = 16;
     private const int MaxImageSide = 2048;
@@ -62,7 +64,7 @@ internal sealed class FuzzCaseGenerator(int seed, FuzzModelShape shape)
         "latent-negative-dim", "latent-nan", "latent-inf", "indices-empty", "indices-negative", "indices-out-of-range", "indices-huge",
         "indices-repeated-many", "indices-repeated-twice", "timestep-nan", "timestep-negative", "timestep-inf", "conditionings-none",
         "conditionings-too-many", "tokens-too-many", "tokens-mismatch", "hidden-dim-wrong", "hidden-rank-wrong", "hidden-missing",
-        "conditioning-nan", "conditioning-inf", "hidden-dtype-unspecified", "time-ids-wrong-count", "first-step-negative", "open-dtype-unknown",
+        "conditioning-nan", "conditioning-inf", "hidden-dtype-unspecified", "time-ids-wrong-count", "tensor-name-unknown", "tensor-name-malformed", "first-step-negative", "open-dtype-unknown",
         "idle-after-open", "idle-before-open", "idle-after-step", "garbage-open", "truncated-open", "bit-flip-open", "garbage-step",
         "truncated-step", "invalid-utf8-session-id",
     ];
@@ -292,13 +294,15 @@ internal sealed class FuzzCaseGenerator(int seed, FuzzModelShape shape)
             "conditionings-too-many" => BadOpen(o => o.Conditionings.AddRange(Enumerable.Range(0, MaxConditionings + 1).Select(_ => Conditioning(rng, shape.Tokens)))),
             "tokens-too-many" => BadOpen(o => o.Conditionings[0] = Conditioning(rng, MaxConditioningTokens + 1 + rng.Next(100))),
             "tokens-mismatch" => BadOpen(o => o.Conditionings.Add(Conditioning(rng, shape.Tokens + 1 + rng.Next(10)))),
-            "hidden-dim-wrong" => BadOpen(o => o.Conditionings[0].HiddenStates = Tensor(rng, DType.Float32, [shape.Tokens, shape.HiddenSize + 1 + rng.Next(8)])),
-            "hidden-rank-wrong" => BadOpen(o => o.Conditionings[0].HiddenStates = Tensor(rng, DType.Float32, [1, shape.Tokens, shape.HiddenSize])),
-            "hidden-missing" => BadOpen(o => o.Conditionings[0].HiddenStates = null),
-            "conditioning-nan" => BadOpen(o => o.Conditionings[0].HiddenStates = Poisoned(rng, [shape.Tokens, shape.HiddenSize], float.NaN)),
-            "conditioning-inf" => BadOpen(o => o.Conditionings[^1].HiddenStates = Poisoned(rng, [shape.Tokens, shape.HiddenSize], float.PositiveInfinity)),
-            "hidden-dtype-unspecified" => BadOpen(o => o.Conditionings[0].HiddenStates = Retyped(o.Conditionings[0].HiddenStates, DType.Unspecified)),
-            "time-ids-wrong-count" => BadOpen(o => o.TimeIds.AddRange(Enumerable.Repeat(1f, 1 + rng.Next(3)))),
+            "hidden-dim-wrong" => BadOpen(o => o.Conditionings[0].Tensors[PromptEmbeds] = Tensor(rng, DType.Float32, [shape.Tokens, shape.HiddenSize + 1 + rng.Next(8)])),
+            "hidden-rank-wrong" => BadOpen(o => o.Conditionings[0].Tensors[PromptEmbeds] = Tensor(rng, DType.Float32, [1, shape.Tokens, shape.HiddenSize])),
+            "hidden-missing" => BadOpen(o => o.Conditionings[0].Tensors.Remove(PromptEmbeds)),
+            "conditioning-nan" => BadOpen(o => o.Conditionings[0].Tensors[PromptEmbeds] = Poisoned(rng, [shape.Tokens, shape.HiddenSize], float.NaN)),
+            "conditioning-inf" => BadOpen(o => o.Conditionings[^1].Tensors[PromptEmbeds] = Poisoned(rng, [shape.Tokens, shape.HiddenSize], float.PositiveInfinity)),
+            "hidden-dtype-unspecified" => BadOpen(o => o.Conditionings[0].Tensors[PromptEmbeds] = Retyped(o.Conditionings[0].Tensors[PromptEmbeds], DType.Unspecified)),
+            "time-ids-wrong-count" => BadOpen(o => o.Conditionings[0].Tensors[ConditioningNames.TimeIds] = Tensor(rng, DType.Float32, [shape.TimeIds + 1 + rng.Next(3)])),
+            "tensor-name-unknown" => BadOpen(o => o.Conditionings[0].Tensors["unknown_" + rng.Next(1000)] = Tensor(rng, DType.Float32, [1 + rng.Next(8)])),
+            "tensor-name-malformed" => BadOpen(o => o.Conditionings[0].Tensors[rng.Next(2) == 0 ? "Prompt Embeds" : new string('a', 65 + rng.Next(100))] = Tensor(rng, DType.Float32, [1])),
             "first-step-negative" => BadOpen(o => o.FirstStepIndex = -rng.Next(1, int.MaxValue)),
             "open-dtype-unknown" => BadOpen(o => o.Dtype = (DType)rng.Next(4, 1000)),
             "idle-after-open" => Script(FuzzExpectation.Idle, OpenBytes(open)),
@@ -322,16 +326,20 @@ internal sealed class FuzzCaseGenerator(int seed, FuzzModelShape shape)
             open.Conditionings.Add(Conditioning(rng, shape.Tokens));
         }
 
-        open.TimeIds.AddRange(Enumerable.Range(0, shape.TimeIds).Select(_ => (float)rng.Next(0, 1024)));
         return open;
     }
 
     private Conditioning Conditioning(Random rng, int tokens)
     {
-        var conditioning = new Conditioning { HiddenStates = Tensor(rng, DType.Float32, [tokens, shape.HiddenSize]) };
+        var conditioning = new Conditioning { Tensors = { [PromptEmbeds] = Tensor(rng, DType.Float32, [tokens, shape.HiddenSize]) } };
         if (shape.PooledSize > 0)
         {
-            conditioning.Pooled = Tensor(rng, DType.Float32, [shape.PooledSize]);
+            conditioning.Tensors[ConditioningNames.PooledPromptEmbeds] = Tensor(rng, DType.Float32, [shape.PooledSize]);
+        }
+
+        if (shape.TimeIds > 0)
+        {
+            conditioning.Tensors[ConditioningNames.TimeIds] = Tensor(rng, DType.Float32, [shape.TimeIds]);
         }
 
         return conditioning;

@@ -2,7 +2,7 @@ namespace Chats.Core.Sampling;
 
 /// <summary>
 /// Which model of a CHATS deployment a denoiser serves. Bound from configuration by name, case-insensitively
-/// (<c>Denoiser:Role=Preferred</c>); <see cref="DenoiserComponents.For"/> gives the pipeline component each loads.
+/// (<c>Denoiser:Role=Preferred</c>); <see cref="DenoiserComponents.For(DenoiserRole, Loading.DiffusersPipelineFolder)"/> gives the pipeline component each loads.
 /// </summary>
 public enum DenoiserRole
 {

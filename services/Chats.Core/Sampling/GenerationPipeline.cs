@@ -112,7 +112,15 @@ public sealed class GenerationPipeline
         INoiseScheduler scheduler = NoiseSchedulerFactory.Create(spec.Scheduler, _schedulerConfig);
         try
         {
-            scheduler.SetTimesteps(spec.Steps);
+            if (scheduler is FlowMatchEulerScheduler flow && _schedulerConfig.UseDynamicShifting)
+            {
+                // diffusers' SD3 / Flux pipelines: μ from the image token count of this request's size.
+                flow.SetTimesteps(spec.Steps, FlowMatchEulerScheduler.CalculateShift(_schedulerConfig, _geometry.ImageSeqLen(spec.Width, spec.Height)));
+            }
+            else
+            {
+                scheduler.SetTimesteps(spec.Steps);
+            }
         }
         catch (ArgumentOutOfRangeException e)
         {
@@ -137,16 +145,14 @@ public sealed class GenerationPipeline
         }
 
         var spec = state.Spec;
-        float[] timeIds = _geometry.UsesTimeIds
-            ? [spec.Height, spec.Width, 0f, 0f, spec.Height, spec.Width]
-            : [];
         var plan = StepPlan.For(spec.Guidance.Mode, _denoisers, state.Conditional, state.Unconditional, spec.Guidance.Alpha);
         var sessions = new List<(StepPlan.Participant, IDenoiserSession)>();
         try
         {
             foreach (var participant in plan.Participants)
             {
-                var setup = new DenoiserSessionSetup($"{state.GenerationId}/{participant.Role}", participant.Conditionings, timeIds, state.StepIndex);
+                var setup = new DenoiserSessionSetup(
+                    $"{state.GenerationId}/{participant.Role}", [.. participant.Conditionings.Select(c => WithSessionTensors(c, spec))], state.StepIndex);
                 sessions.Add((participant, await participant.Endpoint.OpenSessionAsync(setup, cancellationToken)));
             }
         }
@@ -215,15 +221,21 @@ public sealed class GenerationPipeline
             // → zeros_like(prompt_embeds) and zeros_like(pooled_prompt_embeds); "" is never encoded.
             var only = await _encoder.EncodeAsync([spec.Prompt], cancellationToken);
             PromptConditioning c = only[0];
-            var zeros = new PromptConditioning(
-                HostTensor.Zeros((long[])c.HiddenStates.Shape.Clone()),
-                c.Pooled is null ? null : HostTensor.Zeros((long[])c.Pooled.Shape.Clone()));
-            return (c, zeros);
+            return (c, c.ZerosLike());
         }
 
         var encoded = await _encoder.EncodeAsync([spec.Prompt, spec.NegativePrompt], cancellationToken);
         return (encoded[0], encoded[1]);
     }
+
+    /// <summary>
+    /// The conditioning a session is opened with: the prompt's tensors plus those of the request that are not
+    /// prompt conditioning (SDXL's time ids: original size, crop, target size), added after guidance built c̃.
+    /// </summary>
+    private PromptConditioning WithSessionTensors(PromptConditioning conditioning, GenerationSpec spec)
+        => _geometry.UsesTimeIds
+            ? conditioning.With(ConditioningNames.TimeIds, new HostTensor([spec.Height, spec.Width, 0f, 0f, spec.Height, spec.Width], [6]))
+            : conditioning;
 
     private HostTensor InitialLatents(GenerationSpec spec, HostTensor? initialNoise, float initNoiseSigma)
     {

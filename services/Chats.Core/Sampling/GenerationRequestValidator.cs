@@ -115,9 +115,19 @@ public sealed class GenerationRequestValidator
             throw new RequestValidationException(field, $"{value} exceeds the maximum {_limits.MaxSide}");
         }
 
-        if (side % _geometry.SpatialFactor != 0)
+        if (side % _geometry.SideMultiple != 0)
         {
-            throw new RequestValidationException(field, $"{value} is not a multiple of the model's spatial factor {_geometry.SpatialFactor}");
+            throw new RequestValidationException(
+                field,
+                _geometry.SideMultiple == _geometry.SpatialFactor
+                    ? $"{value} is not a multiple of the model's spatial factor {_geometry.SpatialFactor}"
+                    : $"{value} is not a multiple of the model's spatial factor {_geometry.SpatialFactor} × patch size {_geometry.PatchSize}");
+        }
+
+        if (_geometry.MaxLatentSide > 0 && side / _geometry.SpatialFactor > _geometry.MaxLatentSide)
+        {
+            throw new RequestValidationException(
+                field, $"{value} exceeds this model's largest side {_geometry.MaxLatentSide * _geometry.SpatialFactor} (its position embedding covers {_geometry.MaxLatentSide} latent cells)");
         }
 
         return side;

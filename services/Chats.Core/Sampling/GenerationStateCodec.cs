@@ -12,16 +12,18 @@ namespace Chats.Core.Sampling;
 /// original.
 /// </summary>
 /// <remarks>
-/// Layout (version 1, little-endian): "CGST", version byte; generation id, prompt, negative prompt (UTF-8 with an
+/// Layout (version 2, little-endian): "CGST", version byte; generation id, prompt, negative prompt (UTF-8 with an
 /// int32 length); width, height, steps (int32); seed (uint64); mode (byte), s, α (float32); scheduler kind (byte);
-/// num_images (int32); the conditional then the unconditional conditioning (hidden-states tensor, a byte 0/1, the
-/// pooled tensor when 1); step index (int32); latents (tensor); the scheduler state (int32 length, then
+/// num_images (int32); the conditional then the unconditional conditioning (the count of its named tensors (int32),
+/// then per tensor in ordinal name order its name (string) and the tensor); step index (int32); latents (tensor); the scheduler state (int32 length, then
 /// <see cref="SchedulerState.ToBytes"/>). A tensor is its rank (int32), its dimensions (int64 each), then its
-/// elements (float32). Nothing may follow.
+/// elements (float32). Nothing may follow. (Version 1, before named conditionings, is not read: states live only as
+/// long as a generation.)
 /// </remarks>
 public static class GenerationStateCodec
 {
-    private const byte Version = 1;
+    private const byte Version = 2;
+    private const int MaxConditioningTensors = 64;
     private static readonly byte[] Magic = "CGST"u8.ToArray();
 
     // A bound on any single length field, so a corrupt header cannot make the reader allocate gigabytes before
@@ -136,11 +138,11 @@ public static class GenerationStateCodec
 
     private static void WriteConditioning(BinaryWriter w, PromptConditioning conditioning)
     {
-        WriteTensor(w, conditioning.HiddenStates);
-        w.Write(conditioning.Pooled is null ? (byte)0 : (byte)1);
-        if (conditioning.Pooled is not null)
+        w.Write(conditioning.Tensors.Count);
+        foreach (var (name, tensor) in conditioning.Tensors)
         {
-            WriteTensor(w, conditioning.Pooled);
+            WriteString(w, name);
+            WriteTensor(w, tensor);
         }
     }
 
@@ -160,14 +162,28 @@ public static class GenerationStateCodec
 
     private static PromptConditioning ReadConditioning(Reader reader)
     {
-        var hidden = ReadTensor(reader);
-        byte hasPooled = reader.Byte();
-        if (hasPooled > 1)
+        int count = reader.Int32();
+        if (count < 1 || count > MaxConditioningTensors)
         {
-            throw new InvalidDataException($"pooled flag {hasPooled} is neither 0 nor 1");
+            throw new InvalidDataException($"conditioning tensor count {count} is outside 1…{MaxConditioningTensors}");
         }
 
-        return new PromptConditioning(hidden, hasPooled == 1 ? ReadTensor(reader) : null);
+        var tensors = new Dictionary<string, HostTensor>(StringComparer.Ordinal);
+        for (int i = 0; i < count; i++)
+        {
+            string name = reader.String();
+            if (name.Length == 0 || !tensors.TryAdd(name, ReadTensor(reader)))
+            {
+                throw new InvalidDataException($"conditioning tensor name '{name}' is empty or repeated");
+            }
+        }
+
+        if (!tensors.ContainsKey(ConditioningNames.PromptEmbeds))
+        {
+            throw new InvalidDataException($"a conditioning has no '{ConditioningNames.PromptEmbeds}'");
+        }
+
+        return new PromptConditioning(tensors);
     }
 
     private static HostTensor ReadTensor(Reader reader)

@@ -92,7 +92,7 @@ public sealed class DenoiserSessionEngine : IDisposable
         EnsureCapacity(setup.SessionId);
 
         // Upload outside the table lock (it copies every conditioning); the slot is re-checked after it.
-        var conditionings = _model.Upload(setup.Conditionings, setup.TimeIds);
+        var conditionings = _model.Upload(setup.Conditionings);
         try
         {
             lock (_sessions)
@@ -252,17 +252,18 @@ public sealed class DenoiserSessionEngine : IDisposable
             throw new RequestValidationException("open.conditionings", $"{setup.Conditionings.Count} given; at most {_options.MaxConditionings} (Denoiser:MaxConditionings)");
         }
 
+        const string Tokens = $"tensors[{ConditioningNames.PromptEmbeds}]";
         for (int i = 0; i < setup.Conditionings.Count; i++)
         {
             var shape = setup.Conditionings[i].HiddenStates.Shape;
             if (shape.Length == 2 && shape[0] > _options.MaxConditioningTokens)
             {
                 throw new RequestValidationException(
-                    $"open.conditionings[{i}].hidden_states", $"{shape[0]} tokens; at most {_options.MaxConditioningTokens} (Denoiser:MaxConditioningTokens)");
+                    $"open.conditionings[{i}].{Tokens}", $"{shape[0]} tokens; at most {_options.MaxConditioningTokens} (Denoiser:MaxConditioningTokens)");
             }
         }
 
-        _model.ValidateConditionings(setup.Conditionings, setup.TimeIds, "open.conditionings");
+        _model.ValidateConditionings(setup.Conditionings, "open.conditionings");
         long tokens = setup.Conditionings[0].HiddenStates.Shape[0];
         for (int i = 0; i < setup.Conditionings.Count; i++)
         {
@@ -271,23 +272,16 @@ public sealed class DenoiserSessionEngine : IDisposable
             {
                 // Several indices of one step run as one forward pass, which needs equal token counts.
                 throw new RequestValidationException(
-                    $"open.conditionings[{i}].hidden_states", $"has {c.HiddenStates.Shape[0]} tokens; every conditioning of a session must have the {tokens} of the first");
+                    $"open.conditionings[{i}].{Tokens}", $"has {c.HiddenStates.Shape[0]} tokens; every conditioning of a session must have the {tokens} of the first");
             }
 
-            if (!AllFinite(c.HiddenStates))
+            foreach (var (name, tensor) in c.Tensors)
             {
-                throw new RequestValidationException($"open.conditionings[{i}].hidden_states", "contains NaN or infinite values");
+                if (!AllFinite(tensor))
+                {
+                    throw new RequestValidationException($"open.conditionings[{i}].tensors[{name}]", "contains NaN or infinite values");
+                }
             }
-
-            if (c.Pooled is not null && !AllFinite(c.Pooled))
-            {
-                throw new RequestValidationException($"open.conditionings[{i}].pooled", "contains NaN or infinite values");
-            }
-        }
-
-        if (setup.TimeIds.Any(v => !float.IsFinite(v)))
-        {
-            throw new RequestValidationException("open.time_ids", "contains NaN or infinite values");
         }
     }
 

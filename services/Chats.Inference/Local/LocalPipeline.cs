@@ -51,34 +51,35 @@ public sealed class LocalPipeline : IDisposable
         var owned = new List<IDisposable>();
         try
         {
-            var text = ClipTextConditioningModel.Load(folder.Root, placement: placement);
+            var text = TextConditioningModels.Load(folder.Root, placement: placement);
             owned.Add(text);
             var decoder = VaeImageDecoderModel.Load(folder.Root, placement: placement);
             owned.Add(decoder);
-            UNetDenoiserModel? Unet(string component)
+            IDenoiserModel? Network(DiffusersPipelineFolder source, DenoiserRole role)
             {
-                if (!folder.HasComponent(component))
+                if (!DenoiserComponents.Has(source, role))
                 {
                     return null;
                 }
 
-                var model = UNetDenoiserModel.Load(folder.Root, component, placement: placement);
+                var model = DenoiserModels.Load(source.Root, DenoiserComponents.For(role, source), placement: placement);
                 owned.Add(model);
                 return model;
             }
 
-            var preferred = Unet(DenoiserComponents.Preferred);
-            var dispreferred = Unet(DenoiserComponents.Dispreferred);
-            var standard = Unet(DenoiserComponents.Standard);
+            var preferred = Network(folder, DenoiserRole.Preferred);
+            var dispreferred = Network(folder, DenoiserRole.Dispreferred);
+            var standard = Network(folder, DenoiserRole.Standard);
             if (standard is null && standardModelPath is not null)
             {
-                standard = UNetDenoiserModel.Load(DiffusersPipelineFolder.Open(standardModelPath).Root, DenoiserComponents.Standard, placement: placement);
-                owned.Add(standard);
+                standard = Network(DiffusersPipelineFolder.Open(standardModelPath), DenoiserRole.Standard)
+                    ?? throw new InvalidDataException($"{standardModelPath}: the standard model's pipeline has no unet or transformer");
             }
 
-            var any = preferred ?? standard ?? throw new InvalidDataException($"{folder.Root}: the pipeline has no unet, unet_win or unet_lose");
+            var any = preferred ?? standard
+                ?? throw new InvalidDataException($"{folder.Root}: the pipeline has no {string.Join(", ", DenoiserComponents.All)}");
             // θ+ and θ− compute at the same time in this process: the machine's thread rule splits the cores between them.
-            LocalDenoiserEndpoint? Endpoint(UNetDenoiserModel? model, DenoiserRole role)
+            LocalDenoiserEndpoint? Endpoint(IDenoiserModel? model, DenoiserRole role)
             {
                 if (model is null)
                 {
@@ -96,7 +97,7 @@ public sealed class LocalPipeline : IDisposable
             var defaultScheduler = NoiseSchedulerFactory.KindOf(schedulerConfig.ClassName ?? string.Empty) ?? SchedulerKind.EulerDiscrete;
             var d = any.Description;
             int side = d.SampleSize * decoder.SpatialFactor;
-            var geometry = new ModelGeometry(d.LatentChannels, decoder.SpatialFactor, side, side, d.PredictionType, d.TimeIdsCount > 0);
+            var geometry = new ModelGeometry(d.LatentChannels, decoder.SpatialFactor, side, side, d.PredictionType, d.TimeIdsCount > 0, d.PatchSize, d.MaxLatentSide);
             var pipeline = new GenerationPipeline(text, roles, decoder, schedulerConfig, geometry, folder.ForceZerosForEmptyPrompt);
             var validator = new GenerationRequestValidator(
                 limits ?? SamplingDefaultsFile.Apply(

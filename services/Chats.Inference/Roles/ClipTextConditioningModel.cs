@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Chats.Core.Loading;
 using Chats.Inference.Models.Clip;
 using Chats.Core.Sampling;
@@ -132,11 +131,7 @@ public sealed class ClipTextConditioningModel : ITextConditioningModel
         return result;
     }
 
-    // What decides the embedding of a prompt besides its text: tokenizer files and encoder configs and weights
-    // (hashed by size and the first megabyte, enough to tell checkpoints apart cheaply), and a reduced-precision dtype,
-    // so fp16 and fp32 encoders sharing a cache never read each other's embeddings. fp32 adds nothing: its keys stay
-    // those written before placement existed. The device is left out: fp32 on any device is the same embedding to
-    // within rounding.
+    // The tokenizers and encoders, in the order the hash has always read them (cached keys stay valid).
     private static string Fingerprint(DiffusersPipelineFolder folder, string? second, TorchPlacement placement)
     {
         var parts = new List<string> { "tokenizer", "text_encoder" };
@@ -146,25 +141,6 @@ public sealed class ClipTextConditioningModel : ITextConditioningModel
             parts.Add(folder.FirstComponent("tokenizer_2", "tokenizer_two")!);
         }
 
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var component in parts)
-        {
-            foreach (var file in Directory.GetFiles(folder.ComponentPath(component)).Order(StringComparer.Ordinal))
-            {
-                hash.AppendData(System.Text.Encoding.UTF8.GetBytes(component + "/" + Path.GetFileName(file) + "\n"));
-                using var stream = File.OpenRead(file);
-                hash.AppendData(BitConverter.GetBytes(stream.Length));
-                var buffer = new byte[Math.Min(stream.Length, 1 << 20)];
-                stream.ReadExactly(buffer);
-                hash.AppendData(buffer);
-            }
-        }
-
-        if (placement.DType != ScalarType.Float32)
-        {
-            hash.AppendData(System.Text.Encoding.UTF8.GetBytes("dtype=" + placement.DTypeName + "\n"));
-        }
-
-        return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
+        return TextEncoderFingerprint.Compute(folder, parts, placement);
     }
 }

@@ -1,46 +1,68 @@
-using TorchSharp;
+using Chats.Core.Sampling;
+using Chats.Core.Tensors;
 using static TorchSharp.torch;
 
 namespace Chats.Inference.Roles;
 
 /// <summary>
 /// A session's conditionings as tensors already placed where the model runs (device and dtype), uploaded once at
-/// session open instead of on every step. Owned by the session: disposed when it closes.
+/// session open instead of on every step: per conditioning, its named tensors. Owned by the session: disposed when
+/// it closes.
 /// </summary>
 public sealed class DeviceConditionings : IDisposable
 {
-    internal DeviceConditionings(Tensor[] hiddenStates, Tensor?[] pooled, Tensor? timeIds)
-    {
-        HiddenStates = hiddenStates;
-        Pooled = pooled;
-        TimeIds = timeIds;
-    }
+    private readonly IReadOnlyList<IReadOnlyDictionary<string, Tensor>> _tensors;
+
+    private DeviceConditionings(IReadOnlyList<IReadOnlyDictionary<string, Tensor>> tensors) => _tensors = tensors;
 
     /// <summary>How many conditionings the session holds.</summary>
-    public int Count => HiddenStates.Length;
+    public int Count => _tensors.Count;
 
-    /// <summary>Per-token embeddings [tokens, dim], one per conditioning.</summary>
-    internal Tensor[] HiddenStates { get; }
+    /// <summary>Tokens of the conditionings' <see cref="ConditioningNames.PromptEmbeds"/> (equal for every conditioning of a session).</summary>
+    public long Tokens => Get(0, ConditioningNames.PromptEmbeds).shape[0];
 
-    /// <summary>Pooled embeddings [dim] (SDXL), null entries otherwise.</summary>
-    internal Tensor?[] Pooled { get; }
+    /// <summary>
+    /// Places every tensor of <paramref name="conditionings"/> with <paramref name="place"/> (name, host tensor → a tensor
+    /// on the model's device); tensors stay alive beyond the calling thread's dispose scopes.
+    /// </summary>
+    public static DeviceConditionings Upload(IReadOnlyList<PromptConditioning> conditionings, Func<string, HostTensor, Tensor> place)
+    {
+        ArgumentNullException.ThrowIfNull(conditionings);
+        ArgumentNullException.ThrowIfNull(place);
+        var uploaded = new List<IReadOnlyDictionary<string, Tensor>>(conditionings.Count);
+        try
+        {
+            foreach (var c in conditionings)
+            {
+                var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+                uploaded.Add(tensors);
+                foreach (var (name, host) in c.Tensors)
+                {
+                    tensors[name] = place(name, host).DetachFromDisposeScope();
+                }
+            }
+        }
+        catch
+        {
+            new DeviceConditionings(uploaded).Dispose();
+            throw;
+        }
 
-    /// <summary>SDXL time ids [6], or null.</summary>
-    internal Tensor? TimeIds { get; }
+        return new DeviceConditionings(uploaded);
+    }
+
+    /// <summary>Conditioning <paramref name="index"/>'s tensor <paramref name="name"/>.</summary>
+    internal Tensor Get(int index, string name) => _tensors[index][name];
 
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var t in HiddenStates)
+        foreach (var tensors in _tensors)
         {
-            t.Dispose();
+            foreach (var t in tensors.Values)
+            {
+                t.Dispose();
+            }
         }
-
-        foreach (var t in Pooled)
-        {
-            t?.Dispose();
-        }
-
-        TimeIds?.Dispose();
     }
 }

@@ -10,10 +10,10 @@ public interface IDenoiserModel : IDisposable
     DenoiserDescription Description { get; }
 
     /// <summary>
-    /// Places a session's conditionings (and SDXL time ids) on the model's device and dtype, once per session.
-    /// The caller owns the result.
+    /// Places a session's conditionings (every named tensor, already checked against
+    /// <see cref="DenoiserDescription.Conditioning"/>) on the model's device and dtype, once per session. The caller owns the result.
     /// </summary>
-    DeviceConditionings Upload(IReadOnlyList<PromptConditioning> conditionings, float[] timeIds);
+    DeviceConditionings Upload(IReadOnlyList<PromptConditioning> conditionings);
 
     /// <summary>
     /// Evaluates every item of <paramref name="batch"/> in one forward pass (rows of all items concatenated, each
@@ -28,8 +28,12 @@ public interface IDenoiserModel : IDisposable
     /// <summary>What steps must share to run in one forward pass: latent [C, H, W] and the conditionings' token count.</summary>
     (long Channels, long Height, long Width, long Tokens) BatchKey(WireTensor latent, DeviceConditionings conditionings);
 
-    /// <summary>Checks that a session's conditionings fit this model; throws <see cref="RequestValidationException"/> naming the field.</summary>
-    void ValidateConditionings(IReadOnlyList<PromptConditioning> conditionings, float[] timeIds, string field);
+    /// <summary>
+    /// Checks that a session's conditionings fit this model (by default: exactly the named tensors of
+    /// <see cref="DenoiserDescription.Conditioning"/>, each of its shape); throws <see cref="RequestValidationException"/> naming the field.
+    /// </summary>
+    void ValidateConditionings(IReadOnlyList<PromptConditioning> conditionings, string field)
+        => ConditioningValidation.Validate(Description.Conditioning, conditionings, field);
 
     /// <summary>
     /// Checks that a step's latent (already a well-formed wire tensor) fits this model and holds only finite values;

@@ -16,6 +16,9 @@ namespace Chats.Inference.Roles;
 /// </summary>
 public sealed class UNetDenoiserModel : IDenoiserModel
 {
+    /// <summary>The class name model_index.json gives the components this family serves.</summary>
+    public const string ModelClass = "UNet2DConditionModel";
+
     private readonly UNet2DConditionModel _unet;
 
     private UNetDenoiserModel(UNet2DConditionModel unet, DenoiserDescription description, TorchPlacement placement)
@@ -64,33 +67,9 @@ public sealed class UNetDenoiserModel : IDenoiserModel
         }
 
         var description = new DenoiserDescription(
-            modelId ?? folder.Name, component, config.InChannels, config.SampleSize ?? 64, config.CrossAttentionDim[0], pooled, timeIds,
-            scheduler.PredictionType);
+            modelId ?? folder.Name, component, ModelClass, config.InChannels, config.SampleSize ?? 64, PatchSize: 1, MaxLatentSide: 0,
+            ConditioningValidation.Specs(config.CrossAttentionDim[0], pooled, timeIds), scheduler.PredictionType);
         return new UNetDenoiserModel(unet, description, placement);
-    }
-
-    /// <inheritdoc />
-    public void ValidateConditionings(IReadOnlyList<PromptConditioning> conditionings, float[] timeIds, string field)
-    {
-        for (int i = 0; i < conditionings.Count; i++)
-        {
-            var c = conditionings[i];
-            var shape = c.HiddenStates.Shape;
-            if (shape.Length != 2 || shape[0] < 1 || shape[1] != Description.CrossAttentionDim)
-            {
-                throw new RequestValidationException($"{field}[{i}].hidden_states", $"shape [{string.Join(", ", shape)}] must be [tokens, {Description.CrossAttentionDim}]");
-            }
-
-            if (Description.PooledSize > 0 && (c.Pooled is null || c.Pooled.Shape.Length != 1 || c.Pooled.Shape[0] != Description.PooledSize))
-            {
-                throw new RequestValidationException($"{field}[{i}].pooled", $"this model needs a pooled embedding of size {Description.PooledSize}");
-            }
-        }
-
-        if (timeIds.Length != Description.TimeIdsCount)
-        {
-            throw new RequestValidationException("open.time_ids", $"{timeIds.Length} values given; this model takes {Description.TimeIdsCount}");
-        }
     }
 
     /// <inheritdoc />
@@ -110,20 +89,12 @@ public sealed class UNetDenoiserModel : IDenoiserModel
     }
 
     /// <inheritdoc />
-    public DeviceConditionings Upload(IReadOnlyList<PromptConditioning> conditionings, float[] timeIds)
-    {
-        ArgumentNullException.ThrowIfNull(conditionings);
-        ArgumentNullException.ThrowIfNull(timeIds);
-        // The session owns these tensors beyond any dispose scope of the calling thread.
-        var hidden = conditionings.Select(c => ToModel(c.HiddenStates).DetachFromDisposeScope()).ToArray();
-        var pooled = conditionings
-            .Select(c => Description.PooledSize > 0 && c.Pooled is not null ? ToModel(c.Pooled).DetachFromDisposeScope() : null)
-            .ToArray();
+    public DeviceConditionings Upload(IReadOnlyList<PromptConditioning> conditionings)
         // Time ids stay fp32 like the timestep: the UNet takes their sinusoids in fp32 (diffusers casts them to the
         // prompt dtype first, which changes nothing for fp16-exact sizes) and casts the embedding to its dtype.
-        var ids = Description.TimeIdsCount > 0 ? Placement.ToDevice(torch.tensor(timeIds)).DetachFromDisposeScope() : null;
-        return new DeviceConditionings(hidden, pooled, ids);
-    }
+        => DeviceConditionings.Upload(
+            conditionings,
+            (name, host) => name == ConditioningNames.TimeIds ? Placement.ToDevice(torch.tensor(host.Data)) : ToModel(host));
 
     /// <summary>A host tensor (latent, hidden states, pooled embedding) on the UNet's device, in its dtype.</summary>
     internal Tensor ToModel(HostTensor host) => Placement.ToModel(host);
@@ -147,55 +118,11 @@ public sealed class UNetDenoiserModel : IDenoiserModel
             return [];
         }
 
-        // Rows in the order diffusers' CFG batch has them within an item: per index, that item's b latents.
-        var samples = new List<Tensor>();
-        var hidden = new List<Tensor>();
-        var pooled = new List<Tensor>();
-        var ids = new List<Tensor>();
-        var timesteps = new List<float>();
-        foreach (var item in batch)
-        {
-            long b = item.Latent.Shape[0];
-            var sample = ToModel(item.Latent);
-            foreach (int i in item.Indices)
-            {
-                samples.Add(sample);
-                hidden.Add(item.Conditionings.HiddenStates[i].unsqueeze(0).expand(b, -1, -1));
-                if (Description.PooledSize > 0)
-                {
-                    pooled.Add(item.Conditionings.Pooled[i]!.unsqueeze(0).expand(b, -1));
-                    ids.Add(item.Conditionings.TimeIds!.unsqueeze(0).expand(b, -1));
-                }
-
-                timesteps.AddRange(Enumerable.Repeat(item.Timestep, (int)b));
-            }
-        }
-
-        var input = samples.Count == 1 ? samples[0] : torch.cat(samples, 0);
-        var context = torch.cat(hidden, 0);
-        Tensor? textEmbeds = pooled.Count > 0 ? torch.cat(pooled, 0) : null;
-        Tensor? timeIds = ids.Count > 0 ? torch.cat(ids, 0) : null;
-        // A single timestep stays a scalar, as before batching (the UNet expands it to the batch).
-        var t = batch.Count == 1 ? torch.tensor(batch[0].Timestep) : torch.tensor(timesteps.ToArray());
-        var output = _unet.forward(input, t, context, textEmbeds, timeIds);
-
-        var results = new List<IReadOnlyList<WireTensor>>(batch.Count);
-        long row = 0;
-        foreach (var item in batch)
-        {
-            long b = item.Latent.Shape[0];
-            var predictions = new List<WireTensor>(item.Indices.Count);
-            for (int j = 0; j < item.Indices.Count; j++)
-            {
-                // Converted to the wire dtype by torch, then copied once into the bytes the response wraps.
-                predictions.Add(TorchTensorCodec.ToWire(output.narrow(0, row, b), item.PredictionDType));
-                row += b;
-            }
-
-            results.Add(predictions);
-        }
-
-        return results;
+        var (input, conditioning, t) = DenoiserBatchAssembly.Inputs(batch, ToModel, [.. Description.Conditioning.Select(c => c.Name)]);
+        var output = _unet.forward(
+            input, t, conditioning[ConditioningNames.PromptEmbeds],
+            conditioning.GetValueOrDefault(ConditioningNames.PooledPromptEmbeds), conditioning.GetValueOrDefault(ConditioningNames.TimeIds));
+        return DenoiserBatchAssembly.Split(output, batch);
     }
 
     /// <inheritdoc />
@@ -203,7 +130,7 @@ public sealed class UNetDenoiserModel : IDenoiserModel
     {
         ArgumentNullException.ThrowIfNull(latent);
         ArgumentNullException.ThrowIfNull(conditionings);
-        return (latent.Shape[1], latent.Shape[2], latent.Shape[3], conditionings.HiddenStates[0].shape[0]);
+        return (latent.Shape[1], latent.Shape[2], latent.Shape[3], conditionings.Tokens);
     }
 
     /// <inheritdoc />

@@ -83,7 +83,8 @@ public sealed class VaeImageDecoderModel : IImageDecoderModel
 
     /// <summary>
     /// The VAE decoder's raw output [batch, 3, H, W] (about [−1, 1], unclamped) for <paramref name="latents"/>
-    /// (not yet divided by the scaling factor): what <see cref="DecodeToPngAsync"/> turns into 8-bit images.
+    /// (not yet divided by the scaling factor nor shifted back by the shift factor, which this does):
+    /// what <see cref="DecodeToPngAsync"/> turns into 8-bit images.
     /// </summary>
     public Task<HostTensor> DecodeAsync(HostTensor latents, CancellationToken cancellationToken)
         => _worker.RunAsync(() => TorchTensorCodec.ToHost(DecodeRaw(latents)), cancellationToken);

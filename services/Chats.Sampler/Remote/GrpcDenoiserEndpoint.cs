@@ -27,7 +27,6 @@ internal sealed class GrpcDenoiserEndpoint(Protos.V1.Denoiser.DenoiserClient cli
         {
             var open = new SessionOpen { SessionId = setup.SessionId, Dtype = wireDType.ToProto(), FirstStepIndex = setup.FirstStepIndex };
             open.Conditionings.AddRange(setup.Conditionings.Select(c => c.ToProto()));
-            open.TimeIds.AddRange(setup.TimeIds);
             await call.RequestStream.WriteAsync(new DenoiseRequest { Open = open }, cancellationToken);
             return new Session(call, setup.SessionId, wireDType);
         }

@@ -5,23 +5,26 @@ using Chats.Core.Tensors;
 namespace Chats.TextEncoder.Caching;
 
 /// <summary>
-/// Compact binary form of a conditioning for the cache: a 4-byte magic and version, the shapes, then raw
-/// little-endian fp32 elements. fp32 (not fp16) so a cache hit returns exactly what a miss computed and
+/// Compact binary form of a conditioning for the cache: a 4-byte magic and version, the count of named tensors,
+/// then per tensor its name (a length byte and ASCII), its shape and its raw little-endian fp32 elements.
+/// Entries of the older unnamed form (magic CEM1) read as misses and are overwritten. fp32 (not fp16) so a cache hit returns exactly what a miss computed and
 /// the same request gives the same image whether or not it hit.
 /// </summary>
 internal static class ConditioningCacheCodec
 {
-    private static ReadOnlySpan<byte> Magic => "CEM1"u8;
+    private static ReadOnlySpan<byte> Magic => "CEM2"u8;
 
     public static byte[] Serialize(PromptConditioning conditioning)
     {
         using var stream = new MemoryStream();
         stream.Write(Magic);
-        WriteTensor(stream, conditioning.HiddenStates);
-        stream.WriteByte(conditioning.Pooled is null ? (byte)0 : (byte)1);
-        if (conditioning.Pooled is not null)
+        stream.WriteByte(checked((byte)conditioning.Tensors.Count));
+        foreach (var (name, tensor) in conditioning.Tensors)
         {
-            WriteTensor(stream, conditioning.Pooled);
+            byte[] ascii = System.Text.Encoding.ASCII.GetBytes(name);
+            stream.WriteByte(checked((byte)ascii.Length));
+            stream.Write(ascii);
+            WriteTensor(stream, tensor);
         }
 
         return stream.ToArray();
@@ -38,10 +41,20 @@ internal static class ConditioningCacheCodec
             }
 
             int offset = Magic.Length;
-            var hidden = ReadTensor(bytes, ref offset);
-            bool hasPooled = bytes[offset++] == 1;
-            var pooled = hasPooled ? ReadTensor(bytes, ref offset) : null;
-            return offset == bytes.Length ? new PromptConditioning(hidden, pooled) : null;
+            int count = bytes[offset++];
+            var tensors = new Dictionary<string, HostTensor>(StringComparer.Ordinal);
+            for (int i = 0; i < count; i++)
+            {
+                int length = bytes[offset++];
+                string name = System.Text.Encoding.ASCII.GetString(bytes.Slice(offset, length));
+                offset += length;
+                if (!tensors.TryAdd(name, ReadTensor(bytes, ref offset)))
+                {
+                    return null;
+                }
+            }
+
+            return offset == bytes.Length && tensors.ContainsKey(ConditioningNames.PromptEmbeds) ? new PromptConditioning(tensors) : null;
         }
         catch (Exception ex) when (ex is ArgumentException or IndexOutOfRangeException or OverflowException)
         {

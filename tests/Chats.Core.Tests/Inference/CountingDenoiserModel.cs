@@ -17,10 +17,10 @@ internal sealed class CountingDenoiserModel(IDenoiserModel inner) : IDenoiserMod
 
     public DenoiserDescription Description => inner.Description;
 
-    public DeviceConditionings Upload(IReadOnlyList<PromptConditioning> conditionings, float[] timeIds)
+    public DeviceConditionings Upload(IReadOnlyList<PromptConditioning> conditionings)
     {
         Interlocked.Increment(ref _uploads);
-        return inner.Upload(conditionings, timeIds);
+        return inner.Upload(conditionings);
     }
 
     public int Forwards => Volatile.Read(ref _forwards);
@@ -35,8 +35,8 @@ internal sealed class CountingDenoiserModel(IDenoiserModel inner) : IDenoiserMod
     public (long Channels, long Height, long Width, long Tokens) BatchKey(WireTensor latent, DeviceConditionings conditionings)
         => inner.BatchKey(latent, conditionings);
 
-    public void ValidateConditionings(IReadOnlyList<PromptConditioning> conditionings, float[] timeIds, string field)
-        => inner.ValidateConditionings(conditionings, timeIds, field);
+    public void ValidateConditionings(IReadOnlyList<PromptConditioning> conditionings, string field)
+        => inner.ValidateConditionings(conditionings, field);
 
     public void ValidateLatent(WireTensor latent, string field) => inner.ValidateLatent(latent, field);
 

@@ -30,7 +30,7 @@ public sealed class DenoiserSessionEngineTests : IDisposable
         var second = await engine.StepAsync(session, new DenoiserStep(1, 500f, latent, [1]), Ct).WaitAsync(s_timeout, Ct);
 
         using var scope = torch.NewDisposeScope();
-        using var direct = _unet.Upload(setup.Conditionings, setup.TimeIds);
+        using var direct = _unet.Upload(setup.Conditionings);
         var expected = _unet.Predict(latent, 999f, direct, [0, 1]);
         Assert.Equal(2, first.Count);
         Assert.Equal(expected[0].Data, first[0].Data);
@@ -61,8 +61,9 @@ public sealed class DenoiserSessionEngineTests : IDisposable
     [InlineData("empty-id", "open.session_id")]
     [InlineData("no-conditionings", "open.conditionings")]
     [InlineData("negative-first-step", "open.first_step_index")]
-    [InlineData("nan-conditioning", "open.conditionings[0].hidden_states")]
-    [InlineData("wrong-width", "open.conditionings[0].hidden_states")]
+    [InlineData("nan-conditioning", "open.conditionings[0].tensors[prompt_embeds]")]
+    [InlineData("wrong-width", "open.conditionings[0].tensors[prompt_embeds]")]
+    [InlineData("unknown-tensor", "open.conditionings[0].tensors[pooled_prompt_embeds]")]
     public void Open_InvalidSetup_NamesTheField(string problem, string field)
     {
         using var engine = new DenoiserSessionEngine(_model);
@@ -74,6 +75,8 @@ public sealed class DenoiserSessionEngineTests : IDisposable
             "negative-first-step" => setup with { FirstStepIndex = -1 },
             "nan-conditioning" => setup with { Conditionings = [WithValue(setup.Conditionings[0], float.NaN)] },
             "wrong-width" => setup with { Conditionings = [new PromptConditioning(HostTensor.Zeros(4, 3), null)] },
+            // The SD1.5 UNet takes no pooled embedding: an extra tensor is refused, not ignored.
+            "unknown-tensor" => setup with { Conditionings = [new PromptConditioning(setup.Conditionings[0].HiddenStates, HostTensor.Zeros(8))] },
             _ => throw new ArgumentOutOfRangeException(nameof(problem)),
         };
 
@@ -226,7 +229,7 @@ public sealed class DenoiserSessionEngineTests : IDisposable
     }
 
     private static DenoiserSessionSetup Setup(string id, int conditionings)
-        => new(id, Enumerable.Range(0, conditionings).Select(k => Conditioning(k)).ToList(), []);
+        => new(id, Enumerable.Range(0, conditionings).Select(k => Conditioning(k)).ToList());
 
     private static PromptConditioning Conditioning(int seed)
     {

@@ -57,11 +57,12 @@ public sealed class ReducedPrecisionRoleTests
         using var reduced = UNetDenoiserModel.Load(folder, "unet", placement: placement);
         var d = reference.Description;
         var latent = Random([2, d.LatentChannels, 8, 8], seed: 1);
-        var conditionings = new[] { Conditioning(d, seed: 2), Conditioning(d, seed: 3) };
-        float[] timeIds = d.TimeIdsCount > 0 ? [64, 64, 0, 0, 64, 64] : [];
+        var timeIds = new HostTensor([64, 64, 0, 0, 64, 64], [6]);
+        var conditionings = new[] { Conditioning(d, seed: 2), Conditioning(d, seed: 3) }
+            .Select(c => d.TimeIdsCount > 0 ? c.With(ConditioningNames.TimeIds, timeIds) : c).ToArray();
 
-        var expected = await PredictAsync(reference, latent, 501f, conditionings, timeIds, ct);
-        var actual = await PredictAsync(reduced, latent, 501f, conditionings, timeIds, ct);
+        var expected = await PredictAsync(reference, latent, 501f, conditionings, ct);
+        var actual = await PredictAsync(reduced, latent, 501f, conditionings, ct);
 
         Assert.Equal(placement, reduced.Placement);
         AssertParameters(reduced.Network, placement.DType);
@@ -159,10 +160,10 @@ public sealed class ReducedPrecisionRoleTests
 
     // Through the session engine, as the denoiser service runs it: conditionings uploaded in the model's dtype at open.
     private static async Task<IReadOnlyList<HostTensor>> PredictAsync(
-        UNetDenoiserModel model, HostTensor latent, float timestep, PromptConditioning[] conditionings, float[] timeIds, CancellationToken ct)
+        UNetDenoiserModel model, HostTensor latent, float timestep, PromptConditioning[] conditionings, CancellationToken ct)
     {
         using var engine = new DenoiserSessionEngine(model);
-        var session = engine.Open(new DenoiserSessionSetup("s", conditionings, timeIds));
+        var session = engine.Open(new DenoiserSessionSetup("s", conditionings));
         return await engine.StepAsync(session, new DenoiserStep(0, timestep, latent, Enumerable.Range(0, conditionings.Length).ToList()), ct);
     }
 

@@ -238,7 +238,7 @@ public sealed class StepBatchingTests : IDisposable
     private static DenoiserSessionSetup Setup(string id, int conditionings, int seed)
         => new(id, Enumerable.Range(0, conditionings)
             .Select(k => new PromptConditioning(new HostTensor(GaussianNoise.Sample(5 * 32, (ulong)((seed * 10) + k)), [5, 32]), null))
-            .ToList(), []);
+            .ToList());
 
     private static HostTensor Latent(int batch, int seed, int side = 8)
         => new(GaussianNoise.Sample(batch * 4 * side * side, (ulong)seed), [batch, 4, side, side]);

@@ -84,7 +84,7 @@ public sealed class WireDTypeSessionTests : IDisposable
     }
 
     private static DenoiserSessionSetup Setup(string id)
-        => new(id, [Conditioning(0), Conditioning(1)], []);
+        => new(id, [Conditioning(0), Conditioning(1)]);
 
     private static PromptConditioning Conditioning(int seed)
         => new(new HostTensor(GaussianNoise.Sample(5 * 32, (ulong)(100 + seed)), [5, 32]), null);

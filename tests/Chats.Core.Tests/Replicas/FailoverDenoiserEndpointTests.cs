@@ -11,7 +11,6 @@ public sealed class FailoverDenoiserEndpointTests
     private static readonly DenoiserSessionSetup s_setup = new(
         "gen/preferred",
         [new PromptConditioning(new HostTensor([0.25f, 1f], [1, 1, 2]), null), new PromptConditioning(new HostTensor([-3f, 0f], [1, 1, 2]), null)],
-        [],
         FirstStepIndex: 0);
 
     private static (FailoverDenoiserEndpoint Endpoint, ScriptedDenoiser A, ScriptedDenoiser B) Replicas()

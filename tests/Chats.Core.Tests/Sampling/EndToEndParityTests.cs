@@ -159,12 +159,12 @@ public sealed class EndToEndParityTests
             tally.Add(pooledName, conditioning.Pooled!.Data, reference.Floats(pooledName, row), Tolerance);
 
             // Every row of add_time_ids is the same [H, W, 0, 0, H, W].
-            tally.Add("add_time_ids", setup.TimeIds, reference.Floats("add_time_ids", 0), 0);
+            tally.Add("add_time_ids", conditioning.Get(ConditioningNames.TimeIds)!.Data, reference.Floats("add_time_ids", 0), 0);
         }
         else
         {
             Assert.Null(conditioning.Pooled);
-            Assert.Empty(setup.TimeIds);
+            Assert.Null(conditioning.Get(ConditioningNames.TimeIds));
         }
     }
 

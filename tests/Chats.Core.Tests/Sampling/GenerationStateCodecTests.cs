@@ -82,8 +82,8 @@ public sealed class GenerationStateCodecTests
     public void HugeDimension_IsRejectedBeforeAllocating()
     {
         byte[] bytes = GenerationStateCodec.ToBytes(Sample());
-        // The first tensor (c's hidden states) follows the fixed-size header and strings; its first dimension is
-        // the int64 after its rank.
+        // The first tensor (c's first named tensor) follows the fixed-size header, the strings and its name; its
+        // first dimension is the int64 after its rank.
         int offset = FirstTensorOffset(bytes);
         BitConverter.TryWriteBytes(bytes.AsSpan(offset + 4, 8), (long)int.MaxValue);
 
@@ -98,7 +98,9 @@ public sealed class GenerationStateCodecTests
             offset += 4 + BitConverter.ToInt32(bytes, offset);
         }
 
-        return offset + (4 * 3) + 8 + 1 + (4 * 2) + 1 + 4;
+        // Fixed fields, then c's tensor count and its first tensor's name.
+        offset += (4 * 3) + 8 + 1 + (4 * 2) + 1 + 4 + 4;
+        return offset + 4 + BitConverter.ToInt32(bytes, offset);
     }
 
     private static void AssertBits(HostTensor expected, HostTensor actual)

@@ -94,4 +94,62 @@ public sealed class PromptConditioningTests
         Assert.Throws<ArgumentNullException>(() => PromptConditioning.Proxy(null!, p, 0.5f));
         Assert.Throws<ArgumentNullException>(() => PromptConditioning.Proxy(p, null!, 0.5f));
     }
+
+    [Fact]
+    public void Proxy_AppliesToEveryNamedTensor_AFamilyAddsWithoutCodeChanges()
+    {
+        var c = new PromptConditioning(new Dictionary<string, HostTensor>
+        {
+            [ConditioningNames.PromptEmbeds] = new HostTensor([1f, 2f], [1, 2]),
+            ["style_embeds"] = new HostTensor([4f, -4f, 8f], [3]),
+        });
+        var u = new PromptConditioning(new Dictionary<string, HostTensor>
+        {
+            [ConditioningNames.PromptEmbeds] = new HostTensor([0f, 0f], [1, 2]),
+            ["style_embeds"] = new HostTensor([2f, 2f, 2f], [3]),
+        });
+
+        var proxy = PromptConditioning.Proxy(c, u, 0.5f);
+
+        // −0.5·c + 1.5·∅ on each tensor.
+        Assert.Equal([-0.5f, -1f], proxy.HiddenStates.Data);
+        Assert.Equal([1f, 5f, -1f], proxy.Get("style_embeds")!.Data);
+        Assert.Equal(["prompt_embeds", "style_embeds"], proxy.Tensors.Keys);
+    }
+
+    [Fact]
+    public void Proxy_OfConditioningsWithOtherNames_Throws()
+    {
+        var c = new PromptConditioning(new HostTensor([1f, 2f], [1, 2]), new HostTensor([1f], [1]));
+        var u = new PromptConditioning(new Dictionary<string, HostTensor>
+        {
+            [ConditioningNames.PromptEmbeds] = new HostTensor([1f, 2f], [1, 2]),
+            ["other"] = new HostTensor([1f], [1]),
+        });
+
+        Assert.Throws<ArgumentException>(() => PromptConditioning.Proxy(c, u, 0.5f));
+    }
+
+    [Fact]
+    public void Constructor_WithoutPromptEmbeds_Throws() =>
+        Assert.Contains(
+            "prompt_embeds",
+            Assert.Throws<ArgumentException>(() => new PromptConditioning(new Dictionary<string, HostTensor> { ["pooled_prompt_embeds"] = HostTensor.Zeros(2) })).Message,
+            StringComparison.Ordinal);
+
+    [Fact]
+    public void ZerosLike_KeepsNamesAndShapes_AndWith_AddsATensorWithoutChangingTheOriginal()
+    {
+        var c = new PromptConditioning(new HostTensor([1f, 2f], [1, 2]), new HostTensor([3f], [1]));
+
+        var zeros = c.ZerosLike();
+        var withIds = c.With(ConditioningNames.TimeIds, new HostTensor([64f, 64f, 0f, 0f, 64f, 64f], [6]));
+
+        Assert.Equal(c.Tensors.Keys, zeros.Tensors.Keys);
+        Assert.All(zeros.Tensors.Values, t => Assert.All(t.Data, v => Assert.Equal(0f, v)));
+        Assert.Equal([1L, 2L], zeros.HiddenStates.Shape);
+        Assert.Equal(3, withIds.Tensors.Count);
+        Assert.Equal(2, c.Tensors.Count);
+        Assert.Null(c.Get(ConditioningNames.TimeIds));
+    }
 }

@@ -7,6 +7,7 @@ using Chats.Training.Data;
 
 namespace Chats.Core.Tests.Tools;
 
+[Collection("TorchSharp")]
 public sealed class TinyPipelineBuilderTests : IDisposable
 {
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "chats-sd15-shaped-" + Guid.NewGuid().ToString("N"));

@@ -6,7 +6,9 @@ namespace Chats.Inference.Models.Vae;
 
 /// <summary>
 /// diffusers v0.25 <c>AutoencoderKL</c> (encoder, quant_conv, post_quant_conv, decoder), with the same module names so
-/// that its state-dict keys are the checkpoint's keys.
+/// that its state-dict keys are the checkpoint's keys. SD3's VAE (diffusers v0.29) has neither quant_conv nor
+/// post_quant_conv (<see cref="AutoencoderKLConfig.UseQuantConv"/>, <see cref="AutoencoderKLConfig.UsePostQuantConv"/>):
+/// then those modules, and so their keys, do not exist.
 /// </summary>
 public sealed class AutoencoderKL : nn.Module
 {
@@ -19,11 +21,12 @@ public sealed class AutoencoderKL : nn.Module
     private readonly Encoder? encoder;
     private readonly Decoder decoder;
     private readonly Conv2d? quant_conv;
-    private readonly Conv2d post_quant_conv;
+    private readonly Conv2d? post_quant_conv;
 
     /// <summary>
     /// Builds the model with freshly initialised weights (load them with <see cref="Load(string)"/>). Without
-    /// <paramref name="includeEncoder"/> only post_quant_conv and the decoder exist: what the decoder role needs.
+    /// <paramref name="includeEncoder"/> only post_quant_conv (where the config has one) and the decoder exist: what
+    /// the decoder role needs.
     /// </summary>
     public AutoencoderKL(AutoencoderKLConfig config, bool includeEncoder = true)
         : base(nameof(AutoencoderKL))
@@ -33,11 +36,11 @@ public sealed class AutoencoderKL : nn.Module
         if (includeEncoder)
         {
             encoder = new Encoder(config);
-            quant_conv = nn.Conv2d(2 * config.LatentChannels, 2 * config.LatentChannels, 1);
+            quant_conv = config.UseQuantConv ? nn.Conv2d(2 * config.LatentChannels, 2 * config.LatentChannels, 1) : null;
         }
 
         decoder = new Decoder(config);
-        post_quant_conv = nn.Conv2d(config.LatentChannels, config.LatentChannels, 1);
+        post_quant_conv = config.UsePostQuantConv ? nn.Conv2d(config.LatentChannels, config.LatentChannels, 1) : null;
         RegisterComponents();
         Common.NormalizationInit.Apply(this);
     }
@@ -56,9 +59,14 @@ public sealed class AutoencoderKL : nn.Module
     public Tensor encode(Tensor x)
     {
         ArgumentNullException.ThrowIfNull(x);
-        if (encoder is null || quant_conv is null)
+        if (encoder is null)
         {
             throw new InvalidOperationException("this AutoencoderKL was loaded without its encoder (decoder only)");
+        }
+
+        if (quant_conv is null)
+        {
+            return encoder.forward(x);
         }
 
         using var h = encoder.forward(x);
@@ -66,12 +74,18 @@ public sealed class AutoencoderKL : nn.Module
     }
 
     /// <summary>
-    /// Decodes latents that are already divided by <see cref="AutoencoderKLConfig.ScalingFactor"/> (as diffusers'
-    /// <c>vae.decode</c> expects) to images (batch, out_channels, height * SpatialFactor, width * SpatialFactor), unclamped.
+    /// Decodes latents that are already divided by <see cref="AutoencoderKLConfig.ScalingFactor"/> (and shifted back by
+    /// <see cref="AutoencoderKLConfig.ShiftFactor"/>, as diffusers' <c>vae.decode</c> expects) to images
+    /// (batch, out_channels, height * SpatialFactor, width * SpatialFactor), unclamped.
     /// </summary>
     public Tensor decode(Tensor z)
     {
         ArgumentNullException.ThrowIfNull(z);
+        if (post_quant_conv is null)
+        {
+            return decoder.forward(z);
+        }
+
         using var h = post_quant_conv.forward(z);
         return decoder.forward(h);
     }
@@ -84,7 +98,7 @@ public sealed class AutoencoderKL : nn.Module
     public static AutoencoderKL Load(string componentDir) => Load(componentDir, includeEncoder: true);
 
     /// <summary>
-    /// Loads only post_quant_conv and the decoder (the encoder's weights are checked against nothing and never
+    /// Loads only post_quant_conv (if any) and the decoder (the encoder's weights are checked against nothing and never
     /// read), so the decoder service holds only what it uses.
     /// </summary>
     public static AutoencoderKL LoadDecoder(string componentDir) => Load(componentDir, includeEncoder: false);

@@ -2,7 +2,7 @@ using Chats.Core.Loading;
 
 namespace Chats.Inference.Models.Vae;
 
-/// <summary>diffusers' <c>AutoencoderKL</c> config (<c>vae/config.json</c>) as used by SD 1.5 and SDXL.</summary>
+/// <summary>diffusers' <c>AutoencoderKL</c> config (<c>vae/config.json</c>) as used by SD 1.5, SDXL and SD3.</summary>
 public sealed record AutoencoderKLConfig
 {
     /// <summary>Image channels in.</summary>
@@ -35,6 +35,12 @@ public sealed record AutoencoderKLConfig
     /// <summary>Latent shift (subtracted before scaling), null when the model has none.</summary>
     public double? ShiftFactor { get; init; }
 
+    /// <summary>Whether a 1×1 <c>quant_conv</c> follows the encoder (<c>use_quant_conv</c>; SD3 has none).</summary>
+    public bool UseQuantConv { get; init; } = true;
+
+    /// <summary>Whether a 1×1 <c>post_quant_conv</c> precedes the decoder (<c>use_post_quant_conv</c>; SD3 has none).</summary>
+    public bool UsePostQuantConv { get; init; } = true;
+
     /// <summary>Image size the model was trained at (informational).</summary>
     public int? SampleSize { get; init; }
 
@@ -61,8 +67,6 @@ public sealed record AutoencoderKLConfig
     {
         j.RequireOneOf("_class_name", "\"AutoencoderKL\"");
         j.RequireOneOf("act_fn", "\"silu\"");
-        j.RequireOneOf("use_quant_conv", "true");
-        j.RequireOneOf("use_post_quant_conv", "true");
         j.RequireOneOf("mid_block_add_attention", "true");
         j.RequireOneOf("latents_mean", "null");
         j.RequireOneOf("latents_std", "null");
@@ -96,6 +100,8 @@ public sealed record AutoencoderKLConfig
             NormNumGroups = j.GetInt("norm_num_groups", 32),
             ScalingFactor = j.GetDouble("scaling_factor", 0.18215),
             ShiftFactor = j.GetNullableDouble("shift_factor"),
+            UseQuantConv = j.GetBool("use_quant_conv", true),
+            UsePostQuantConv = j.GetBool("use_post_quant_conv", true),
             SampleSize = j.GetNullableInt("sample_size"),
             RawJson = j.RawText,
         };
