@@ -1,19 +1,20 @@
+using Chats.Core.Sampling;
 using static TorchSharp.torch;
 
 namespace Chats.Training.Losses;
 
 /// <summary>
-/// What a batch is conditioned on: named tensors, batch first, as diffusers' pipelines name the arguments of the
-/// denoising network. Always <see cref="PromptEmbeds"/> (B, tokens, dim); SD3 transformers also take
+/// What a batch is conditioned on: named tensors, batch first, named as the serving side names them
+/// (<see cref="ConditioningNames"/>). Always <see cref="PromptEmbeds"/> (B, tokens, dim); SD3 transformers also take
 /// <see cref="PooledPromptEmbeds"/> (B, dim). The tensors are not owned: the batch's creator disposes them.
 /// </summary>
 public sealed class ConditioningBatch
 {
     /// <summary>The name of the per-token embeddings (UNet cross-attention, MMDiT joint attention).</summary>
-    public const string PromptEmbedsName = "prompt_embeds";
+    public const string PromptEmbedsName = ConditioningNames.PromptEmbeds;
 
     /// <summary>The name of the pooled embedding (SD3's <c>pooled_projections</c>).</summary>
-    public const string PooledPromptEmbedsName = "pooled_prompt_embeds";
+    public const string PooledPromptEmbedsName = ConditioningNames.PooledPromptEmbeds;
 
     private readonly Dictionary<string, Tensor> _tensors;
 

@@ -144,20 +144,11 @@ internal sealed class EncodedPreferenceSet : IDisposable
         return _order;
     }
 
-    /// <summary>A prompt's conditioning as named tensors (the names a <see cref="ConditioningBatch"/> carries).</summary>
-    public static Dictionary<string, Tensor> ConditioningTensors(PromptConditioning conditioning)
-    {
-        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal)
-        {
-            [ConditioningBatch.PromptEmbedsName] = TorchTensorCodec.FromHost(conditioning.HiddenStates),
-        };
-        if (conditioning.Pooled is { } pooled)
-        {
-            tensors[ConditioningBatch.PooledPromptEmbedsName] = TorchTensorCodec.FromHost(pooled);
-        }
-
-        return tensors;
-    }
+    /// <summary>A prompt's conditioning as named tensors: every tensor the text encoder gives (see <see cref="ConditioningNames.IsPromptTensor"/>).</summary>
+    public static Dictionary<string, Tensor> ConditioningTensors(PromptConditioning conditioning) =>
+        conditioning.Tensors
+            .Where(kv => ConditioningNames.IsPromptTensor(kv.Key))
+            .ToDictionary(kv => kv.Key, kv => TorchTensorCodec.FromHost(kv.Value), StringComparer.Ordinal);
 
     private static (Tensor Win, Tensor Lose) EncodeImages(AutoencoderKL vae, RgbImage chosen, RgbImage rejected)
     {

@@ -25,9 +25,9 @@ namespace Chats.Training.Runs;
 /// </summary>
 /// <remarks>
 /// SD1.5-style UNets and SD3 transformers: a UNet with SDXL's <c>text_time</c> additional conditioning (pooled text
-/// embeddings and time ids) is refused. Prompts are encoded by the reference folder's CLIP text encoder(s); SD3's
-/// prompt layout (CLIP-L ⊕ CLIP-G, then T5) is not built here, so an SD3 run is given its encoder. Runs on the CPU in
-/// fp32. Training runs on the calling thread after the data is encoded.
+/// embeddings and time ids) is refused. Prompts are encoded by the reference folder's text encoders, in the layout its
+/// class names call for (<see cref="TextConditioningModels"/>: CLIP for SD1.5, CLIP-L ⊕ CLIP-G for SD3). Runs on the
+/// CPU in fp32. Training runs on the calling thread after the data is encoded.
 /// </remarks>
 public static class PreferenceRun
 {
@@ -38,17 +38,8 @@ public static class PreferenceRun
     /// </summary>
     /// <exception cref="NotSupportedException">The reference UNet needs SDXL's text_time conditioning.</exception>
     /// <exception cref="InvalidDataException">The reference folder, the data or an existing checkpoint in the output folder is unusable.</exception>
-    public static Task<PreferenceRunResult> RunAsync(
-        PreferenceRunOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        RunAsync(options, textEncoder: null, progress, cancellationToken);
-
-    /// <summary>
-    /// <see cref="RunAsync(PreferenceRunOptions, IProgress{TrainingProgress}?, CancellationToken)"/> with the prompts
-    /// encoded by <paramref name="textEncoder"/> instead of the reference folder's CLIP encoders (a pipeline whose text
-    /// encoders are not in the folder, or a test). Not owned.
-    /// </summary>
-    internal static async Task<PreferenceRunResult> RunAsync(
-        PreferenceRunOptions options, ITextConditioningModel? textEncoder, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static async Task<PreferenceRunResult> RunAsync(
+        PreferenceRunOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
@@ -76,7 +67,7 @@ public static class PreferenceRun
             CheckResumable(output, options, note);
         }
 
-        using var data = await EncodeAsync(reference, options, resolution, textEncoder, cancellationToken).ConfigureAwait(false);
+        using var data = await EncodeAsync(reference, options, resolution, cancellationToken).ConfigureAwait(false);
         // libtorch's intra-op thread count is per OS thread (OpenMP), and bit-identical resumes need the same count on
         // every step: train on one thread this run owns, with the configured count, not on whichever pool thread the
         // encoding's continuation happened to land.
@@ -221,15 +212,14 @@ public static class PreferenceRun
     }
 
     private static async Task<EncodedData> EncodeAsync(
-        DiffusersPipelineFolder reference, PreferenceRunOptions options, int resolution, ITextConditioningModel? textEncoder, CancellationToken cancellationToken)
+        DiffusersPipelineFolder reference, PreferenceRunOptions options, int resolution, CancellationToken cancellationToken)
     {
         using var vae = AutoencoderKL.Load(reference.ComponentPath("vae"));
         IPreferenceDataSource source = File.Exists(options.Data) && options.Data.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)
             ? new PreferenceParquetReader(options.Data, resolution)
             : new PreferenceFolderReader(options.Data, resolution);
 
-        using var loaded = textEncoder is null ? ClipTextConditioningModel.Load(reference.Root) : null;
-        var text = textEncoder ?? loaded!;
+        using var text = TextConditioningModels.Load(reference.Root);
         var set = await EncodedPreferenceSet.EncodeAsync(source, vae, text, options.Seed, cancellationToken, options.TorchThreads).ConfigureAwait(false);
         try
         {

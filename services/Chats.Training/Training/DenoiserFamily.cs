@@ -1,6 +1,7 @@
 using Chats.Core.Loading;
 using Chats.Core.Sampling;
 using Chats.Inference.Models.SD3Transformer;
+using Chats.Inference.Roles;
 using Chats.Inference.Models.UNet2DCondition;
 using static TorchSharp.torch;
 
@@ -28,7 +29,7 @@ public sealed class DenoiserFamily
 
     /// <summary>SD1.5-style UNets: <c>unet</c>, <c>unet_win</c>, <c>unet_lose</c>.</summary>
     public static DenoiserFamily UNet { get; } = new(
-        "UNet2DConditionModel",
+        UNetDenoiserModel.ModelClass,
         DenoiserComponents.Standard,
         DenoiserComponents.Preferred,
         DenoiserComponents.Dispreferred,
@@ -37,10 +38,10 @@ public sealed class DenoiserFamily
 
     /// <summary>SD3's MMDiT: <c>transformer</c>, <c>transformer_win</c>, <c>transformer_lose</c> (named after the CHATS pipelines' UNets).</summary>
     public static DenoiserFamily SD3Transformer { get; } = new(
-        "SD3Transformer2DModel",
-        "transformer",
-        "transformer_win",
-        "transformer_lose",
+        SD3TransformerDenoiserModel.ModelClass,
+        DenoiserComponents.TransformerStandard,
+        DenoiserComponents.TransformerPreferred,
+        DenoiserComponents.TransformerDispreferred,
         SD3Transformer2DModel.Load,
         module => module is SD3Transformer2DModel transformer ? new SD3TransformerDenoiserNetwork(transformer) : null);
 
