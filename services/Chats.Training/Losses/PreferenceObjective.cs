@@ -17,7 +17,7 @@ namespace Chats.Training.Losses;
 /// </remarks>
 public sealed class PreferenceObjective
 {
-    private readonly Tensor? _nullConditioning;
+    private readonly ConditioningBatch? _nullConditioning;
 
     /// <summary>Creates the objective.</summary>
     /// <param name="method">Which loss.</param>
@@ -25,10 +25,12 @@ public sealed class PreferenceObjective
     /// <param name="beta">β of the preference losses (CHATS default 1000).</param>
     /// <param name="pUncond">Probability that a batch's dispreferred side is conditioned on the null conditioning.</param>
     /// <param name="nullConditioning">
-    /// The null conditioning (e.g. the empty-prompt embedding, (1, tokens, dim) or (tokens, dim), broadcast over the
-    /// batch); null means zeros, as the official code. Not owned: keep it alive while the objective is used.
+    /// The null conditioning (e.g. the empty prompt's encoding: token embeddings (1, tokens, dim) or (tokens, dim) and,
+    /// for SD3, the pooled embedding (1, dim) or (dim), each broadcast over the batch); it must name every tensor the
+    /// batches carry. Null means zeros for every tensor, as the official code. Not owned: keep it alive while the
+    /// objective is used.
     /// </param>
-    public PreferenceObjective(PreferenceMethod method, INoisingProcess noising, double beta = PreferenceLosses.DefaultBeta, double pUncond = 0.5, Tensor? nullConditioning = null)
+    public PreferenceObjective(PreferenceMethod method, INoisingProcess noising, double beta = PreferenceLosses.DefaultBeta, double pUncond = 0.5, ConditioningBatch? nullConditioning = null)
     {
         ArgumentNullException.ThrowIfNull(noising);
         if (pUncond is < 0 or > 1 || double.IsNaN(pUncond))
@@ -80,9 +82,9 @@ public sealed class PreferenceObjective
         var xw = batch.LatentWin;
         var xl = batch.LatentLose;
         var c = batch.Conditioning;
-        if (!xw.shape.SequenceEqual(xl.shape) || c.shape[0] != xw.shape[0])
+        if (!xw.shape.SequenceEqual(xl.shape) || c.Tensors.Values.Any(tensor => tensor.dim() == 0 || tensor.shape[0] != xw.shape[0]))
         {
-            throw new ArgumentException($"latent_w [{string.Join(", ", xw.shape)}], latent_l [{string.Join(", ", xl.shape)}] and conditioning [{string.Join(", ", c.shape)}] do not form a batch of pairs", nameof(batch));
+            throw new ArgumentException($"latent_w [{string.Join(", ", xw.shape)}], latent_l [{string.Join(", ", xl.shape)}] and conditioning ({c}) do not form a batch of pairs", nameof(batch));
         }
 
         double u;
@@ -138,14 +140,21 @@ public sealed class PreferenceObjective
         }
     }
 
-    private Tensor NullConditioningLike(Tensor c)
+    // Every tensor of c is replaced, the pooled embedding as the token embeddings: a prompt dropped for p_uncond is
+    // dropped from all the network sees of it, as classifier-free guidance's unconditional branch is.
+    private ConditioningBatch NullConditioningLike(ConditioningBatch c) => c.Select((name, tensor) =>
     {
         if (_nullConditioning is null)
         {
-            return zeros_like(c);
+            return zeros_like(tensor);
         }
 
-        var n = _nullConditioning.dim() == c.dim() - 1 ? _nullConditioning.unsqueeze(0) : _nullConditioning;
-        return n.to(c.dtype).to(c.device).expand(c.shape).contiguous();
-    }
+        if (!_nullConditioning.Tensors.TryGetValue(name, out var n))
+        {
+            throw new ArgumentException($"the null conditioning has no '{name}' (it has: {_nullConditioning})");
+        }
+
+        n = n.dim() == tensor.dim() - 1 ? n.unsqueeze(0) : n;
+        return n.to(tensor.dtype).to(tensor.device).expand(tensor.shape).contiguous();
+    });
 }

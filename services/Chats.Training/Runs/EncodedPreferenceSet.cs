@@ -1,3 +1,4 @@
+using Chats.Core.Sampling;
 using Chats.Inference.Roles;
 using Chats.Inference.Local;
 using Chats.Inference.Models.Vae;
@@ -10,8 +11,9 @@ using Chats.Inference.Tensors;
 namespace Chats.Training.Runs;
 
 /// <summary>
-/// Every preference pair encoded once: scaled VAE latents of both images and the prompt's text-encoder hidden
-/// states (one tensor per distinct prompt), held on the CPU for the whole run; batches are drawn from it by step.
+/// Every preference pair encoded once: scaled VAE latents of both images and the prompt's conditioning (once per
+/// distinct prompt: the text encoders' token embeddings and, where they give one, the pooled embedding), held on the
+/// CPU for the whole run; batches are drawn from it by step.
 /// </summary>
 /// <remarks>
 /// Latents are the mean of the VAE's latent distribution (the first half of the moments' channels), shifted by
@@ -22,7 +24,7 @@ namespace Chats.Training.Runs;
 internal sealed class EncodedPreferenceSet : IDisposable
 {
     private readonly List<(Tensor Win, Tensor Lose, int Prompt)> _pairs = [];
-    private readonly List<Tensor> _conditioning = [];
+    private readonly List<Dictionary<string, Tensor>> _conditioning = [];
     private readonly long _seed;
     private int[]? _order;
     private int _orderEpoch = -1;
@@ -71,7 +73,7 @@ internal sealed class EncodedPreferenceSet : IDisposable
             for (int i = 0; i < prompts.Count; i += chunk)
             {
                 var encoded = await text.EncodeAsync(prompts.GetRange(i, Math.Min(chunk, prompts.Count - i)), cancellationToken);
-                set._conditioning.AddRange(encoded.Select(e => TorchTensorCodec.FromHost(e.HiddenStates)));
+                set._conditioning.AddRange(encoded.Select(ConditioningTensors));
             }
 
             return set;
@@ -89,21 +91,19 @@ internal sealed class EncodedPreferenceSet : IDisposable
         using var scope = NewDisposeScope();
         var wins = new Tensor[batchSize];
         var loses = new Tensor[batchSize];
-        var conditioning = new Tensor[batchSize];
+        var prompts = new Dictionary<string, Tensor>[batchSize];
         for (int i = 0; i < batchSize; i++)
         {
             long k = ((long)step * batchSize) + i;
             var (win, lose, prompt) = _pairs[Order((int)(k / _pairs.Count))[(int)(k % _pairs.Count)]];
             wins[i] = win;
             loses[i] = lose;
-            conditioning[i] = _conditioning[prompt];
+            prompts[i] = _conditioning[prompt];
         }
 
-        var batch = new PreferenceBatch(stack(wins), stack(loses), stack(conditioning));
-        batch.LatentWin.MoveToOuterDisposeScope();
-        batch.LatentLose.MoveToOuterDisposeScope();
-        batch.Conditioning.MoveToOuterDisposeScope();
-        return batch;
+        var conditioning = prompts[0].Keys.ToDictionary(
+            name => name, name => stack(prompts.Select(p => p[name])).MoveToOuterDisposeScope(), StringComparer.Ordinal);
+        return new PreferenceBatch(stack(wins).MoveToOuterDisposeScope(), stack(loses).MoveToOuterDisposeScope(), new ConditioningBatch(conditioning));
     }
 
     public void Dispose()
@@ -114,7 +114,11 @@ internal sealed class EncodedPreferenceSet : IDisposable
             lose.Dispose();
         }
 
-        _conditioning.ForEach(c => c.Dispose());
+        foreach (var tensor in _conditioning.SelectMany(c => c.Values))
+        {
+            tensor.Dispose();
+        }
+
         _pairs.Clear();
         _conditioning.Clear();
     }
@@ -139,6 +143,12 @@ internal sealed class EncodedPreferenceSet : IDisposable
 
         return _order;
     }
+
+    /// <summary>A prompt's conditioning as named tensors: every tensor the text encoder gives (see <see cref="ConditioningNames.IsPromptTensor"/>).</summary>
+    public static Dictionary<string, Tensor> ConditioningTensors(PromptConditioning conditioning) =>
+        conditioning.Tensors
+            .Where(kv => ConditioningNames.IsPromptTensor(kv.Key))
+            .ToDictionary(kv => kv.Key, kv => TorchTensorCodec.FromHost(kv.Value), StringComparer.Ordinal);
 
     private static (Tensor Win, Tensor Lose) EncodeImages(AutoencoderKL vae, RgbImage chosen, RgbImage rejected)
     {

@@ -1,34 +1,38 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Chats.Core.Loading;
-using Chats.Core.Sampling;
 using Chats.Training.Training;
 
 namespace Chats.Training.Runs;
 
 /// <summary>
 /// Makes a training output folder a complete diffusers pipeline: every component of the reference folder except its
-/// UNets is copied (tokenizer(s), text encoder(s), VAE, scheduler, ...), and <c>model_index.json</c> is the
-/// reference's with its UNet entries replaced by the trained ones (<c>unet_win</c> + <c>unet_lose</c>, or <c>unet</c>).
+/// denoising networks is copied (tokenizer(s), text encoder(s), VAE, scheduler, ...), and <c>model_index.json</c> is
+/// the reference's with its network entries replaced by the trained ones, named and classed by their
+/// <see cref="DenoiserFamily"/> (<c>unet_win</c> + <c>unet_lose</c> or <c>unet</c>; <c>transformer_win</c> +
+/// <c>transformer_lose</c> or <c>transformer</c>).
 /// </summary>
 internal static class PipelineOutputFolder
 {
-    private static readonly string[] s_unets = [DenoiserComponents.Standard, DenoiserComponents.Preferred, DenoiserComponents.Dispreferred];
+    // Every family's names: a stale network of any family (a folder left by an earlier run, or the reference's own
+    // entry) must not stay beside the trained ones.
+    private static readonly string[] s_networks = [.. DenoiserFamily.All.SelectMany(f => f.Components)];
 
-    /// <summary>Copies the non-UNet components (files already there with the same size are kept) and writes <c>model_index.json</c>.</summary>
-    public static void Write(DiffusersPipelineFolder reference, string output, bool twoModels)
+    /// <summary>Copies the non-network components (files already there with the same size are kept) and writes <c>model_index.json</c>.</summary>
+    public static void Write(DiffusersPipelineFolder reference, string output, DenoiserFamily family, bool twoModels)
     {
+        ArgumentNullException.ThrowIfNull(family);
         Directory.CreateDirectory(output);
         foreach (string component in reference.ComponentNames)
         {
-            if (!s_unets.Contains(component))
+            if (!s_networks.Contains(component))
             {
                 CopyDirectory(reference.ComponentPath(component), Path.Combine(output, component));
             }
         }
 
-        string[] trained = twoModels ? [DenoiserComponents.Preferred, DenoiserComponents.Dispreferred] : [DenoiserComponents.Standard];
-        foreach (string stale in s_unets.Except(trained))
+        string[] trained = twoModels ? [family.Preferred, family.Dispreferred] : [family.Standard];
+        foreach (string stale in s_networks.Except(trained))
         {
             string dir = Path.Combine(output, stale);
             if (Directory.Exists(dir))
@@ -42,11 +46,11 @@ internal static class PipelineOutputFolder
         bool placed = false;
         foreach (var (key, value) in index)
         {
-            if (s_unets.Contains(key))
+            if (s_networks.Contains(key))
             {
                 if (!placed)
                 {
-                    AddUNets(rewritten, trained);
+                    AddNetworks(rewritten, trained, family);
                     placed = true;
                 }
 
@@ -58,7 +62,7 @@ internal static class PipelineOutputFolder
 
         if (!placed)
         {
-            AddUNets(rewritten, trained);
+            AddNetworks(rewritten, trained, family);
         }
 
         string path = Path.Combine(output, "model_index.json");
@@ -66,11 +70,11 @@ internal static class PipelineOutputFolder
         File.Move(path + ".tmp", path, overwrite: true);
     }
 
-    private static void AddUNets(JsonObject index, string[] names)
+    private static void AddNetworks(JsonObject index, string[] names, DenoiserFamily family)
     {
         foreach (string name in names)
         {
-            index[name] = new JsonArray("diffusers", "UNet2DConditionModel");
+            index[name] = new JsonArray("diffusers", family.ClassName);
         }
     }
 

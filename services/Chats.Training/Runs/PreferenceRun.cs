@@ -12,20 +12,22 @@ using Chats.Training.Diffusion;
 using Chats.Training.Losses;
 using Chats.Training.Training;
 using static TorchSharp.torch;
-using Chats.Inference.Tensors;
 
 namespace Chats.Training.Runs;
 
 /// <summary>
 /// Fine-tunes a reference pipeline on preference pairs (CHATS, Diffusion-DPO or a Table 4 variant) end to end:
 /// encodes the pairs once (<see cref="EncodedPreferenceSet"/>), trains a <see cref="PreferenceTrainer"/> over the
-/// reference UNet, and at every checkpoint and at the end writes into <see cref="PreferenceRunOptions.Output"/> both
-/// the trainer checkpoint and a complete pipeline in the diffusers layout (loadable by <c>chats generate --model</c>).
-/// A folder that already holds a checkpoint is resumed and trained on to <see cref="PreferenceRunOptions.Steps"/>.
+/// reference network (a UNet or an SD3 transformer, see <see cref="DenoiserFamily"/>), and at every checkpoint and at
+/// the end writes into <see cref="PreferenceRunOptions.Output"/> both the trainer checkpoint and a complete pipeline in
+/// the diffusers layout (loadable by <c>chats generate --model</c>). A folder that already holds a checkpoint is
+/// resumed and trained on to <see cref="PreferenceRunOptions.Steps"/>.
 /// </summary>
 /// <remarks>
-/// SD1.5-style UNets only: a UNet with SDXL's <c>text_time</c> additional conditioning (pooled text embeddings and
-/// time ids) is refused. Runs on the CPU in fp32. Training runs on the calling thread after the data is encoded.
+/// SD1.5-style UNets and SD3 transformers: a UNet with SDXL's <c>text_time</c> additional conditioning (pooled text
+/// embeddings and time ids) is refused. Prompts are encoded by the reference folder's text encoders, in the layout its
+/// class names call for (<see cref="TextConditioningModels"/>: CLIP for SD1.5, CLIP-L ⊕ CLIP-G for SD3). Runs on the
+/// CPU in fp32. Training runs on the calling thread after the data is encoded.
 /// </remarks>
 public static class PreferenceRun
 {
@@ -48,17 +50,16 @@ public static class PreferenceRun
             throw new ArgumentException($"{output}: the output folder must differ from the reference pipeline folder", nameof(options));
         }
 
-        string unetComponent = reference.FirstComponent(DenoiserComponents.Standard, DenoiserComponents.Preferred)
-            ?? throw new InvalidDataException($"{reference.Root}: the reference pipeline has no unet or unet_win");
-
-        using var referenceUNet = UNet2DConditionModel.Load(reference.ComponentPath(unetComponent));
-        if (referenceUNet.Config.AdditionEmbedType is string addition)
+        var (family, referenceComponent) = DenoiserFamily.ReferenceOf(reference);
+        if (family == DenoiserFamily.UNet
+            && UNet2DConditionConfig.Load(Path.Combine(reference.ComponentPath(referenceComponent), UNet2DConditionModel.ConfigFileName)).AdditionEmbedType is string addition)
         {
             throw new NotSupportedException(
-                $"{reference.Root}/{unetComponent}: addition_embed_type '{addition}' (SDXL pooled text embeddings and time ids) is not supported by preference training yet; use an SD1.5-style pipeline");
+                $"{reference.Root}/{referenceComponent}: addition_embed_type '{addition}' (SDXL pooled text embeddings and time ids) is not supported by preference training yet; use an SD1.5-style pipeline");
         }
 
-        int resolution = Resolution(reference, options, referenceUNet);
+        using var referenceModel = family.Load(reference.ComponentPath(referenceComponent));
+        int resolution = Resolution(reference, options, DenoiserFamily.Network(referenceModel).SampleSize);
         var note = new PreferenceRunNote(options.BatchSize, resolution, options.NullConditioning);
         bool resume = File.Exists(Path.Combine(output, TrainingCheckpoint.StateFileName));
         if (resume)
@@ -67,7 +68,6 @@ public static class PreferenceRun
         }
 
         using var data = await EncodeAsync(reference, options, resolution, cancellationToken).ConfigureAwait(false);
-        using var nullConditioning = data.NullConditioning;
         // libtorch's intra-op thread count is per OS thread (OpenMP), and bit-identical resumes need the same count on
         // every step: train on one thread this run owns, with the configured count, not on whichever pool thread the
         // encoding's continuation happened to land.
@@ -82,13 +82,13 @@ public static class PreferenceRun
             }
 
             using var trainer = resume
-                ? PreferenceTrainer.Resume(output, referenceUNet, nullConditioning)
+                ? PreferenceTrainer.Resume(output, referenceModel, data.NullConditioning)
                 : new PreferenceTrainer(
-                    referenceUNet,
+                    referenceModel,
                     Noising(reference),
                     new TrainerOptions { LearningRate = options.LearningRate, Seed = options.Seed },
                     new PreferenceOptions { Method = options.Method, Beta = options.Beta, PUncond = options.PUncond },
-                    nullConditioning);
+                    data.NullConditioning);
 
             int start = trainer.Step;
             float? lastLoss = null;
@@ -109,7 +109,7 @@ public static class PreferenceRun
                         cancellationToken.ThrowIfCancellationRequested();
                     }
 
-                    DisposeBatch(batch);
+                    batch?.DisposeTensors();
                     batch = data.Set.Batch(trainer.Step, options.BatchSize);
                     lastLoss = trainer.TrainStep(batch);
                     double rate = (trainer.Step - start) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
@@ -123,7 +123,7 @@ public static class PreferenceRun
             }
             finally
             {
-                DisposeBatch(batch);
+                batch?.DisposeTensors();
             }
 
             Save(trainer, reference, output, note);
@@ -197,7 +197,7 @@ public static class PreferenceRun
             : new DiffusionNoising(config);
     }
 
-    private static int Resolution(DiffusersPipelineFolder reference, PreferenceRunOptions options, UNet2DConditionModel unet)
+    private static int Resolution(DiffusersPipelineFolder reference, PreferenceRunOptions options, int? latentSampleSize)
     {
         if (options.Resolution is int r)
         {
@@ -206,9 +206,9 @@ public static class PreferenceRun
 
         var vae = AutoencoderKLConfig.Load(Path.Combine(reference.ComponentPath("vae"), AutoencoderKL.ConfigFileName));
         int spatialFactor = 1 << (vae.BlockOutChannels.Count - 1);
-        return (unet.Config.SampleSize is int s ? s * spatialFactor : (int?)null)
+        return (latentSampleSize is int s ? s * spatialFactor : (int?)null)
             ?? vae.SampleSize
-            ?? throw new InvalidDataException($"{reference.Root}: neither the UNet nor the VAE config gives sample_size; set a resolution");
+            ?? throw new InvalidDataException($"{reference.Root}: neither the denoiser nor the VAE config gives sample_size; set a resolution");
     }
 
     private static async Task<EncodedData> EncodeAsync(
@@ -219,15 +219,16 @@ public static class PreferenceRun
             ? new PreferenceParquetReader(options.Data, resolution)
             : new PreferenceFolderReader(options.Data, resolution);
 
-        using var text = ClipTextConditioningModel.Load(reference.Root);
+        using var text = TextConditioningModels.Load(reference.Root);
         var set = await EncodedPreferenceSet.EncodeAsync(source, vae, text, options.Seed, cancellationToken, options.TorchThreads).ConfigureAwait(false);
         try
         {
-            Tensor? nullConditioning = null;
+            ConditioningBatch? nullConditioning = null;
             if (options.NullConditioning == NullConditioningKind.EmptyPrompt)
             {
+                // Every tensor of the empty prompt's encoding: SD3's pooled embedding is dropped with the tokens.
                 var empty = await text.EncodeAsync([string.Empty], cancellationToken).ConfigureAwait(false);
-                nullConditioning = TorchTensorCodec.FromHost(empty[0].HiddenStates);
+                nullConditioning = new ConditioningBatch(EncodedPreferenceSet.ConditioningTensors(empty[0]));
             }
 
             return new EncodedData(set, nullConditioning);
@@ -241,21 +242,18 @@ public static class PreferenceRun
 
     private static void Save(PreferenceTrainer trainer, DiffusersPipelineFolder reference, string output, PreferenceRunNote note)
     {
-        PipelineOutputFolder.Write(reference, output, trainer.PolicyLose is not null);
+        PipelineOutputFolder.Write(reference, output, trainer.Family, trainer.PolicyLose is not null);
         trainer.SaveCheckpoint(output);
         var state = TrainingCheckpoint.ReadState(output);
         TrainingCheckpoint.WriteState(output, state with { Note = note.Format() });
     }
 
-    private static void DisposeBatch(PreferenceBatch? batch)
+    private sealed record EncodedData(EncodedPreferenceSet Set, ConditioningBatch? NullConditioning) : IDisposable
     {
-        batch?.LatentWin.Dispose();
-        batch?.LatentLose.Dispose();
-        batch?.Conditioning.Dispose();
-    }
-
-    private sealed record EncodedData(EncodedPreferenceSet Set, Tensor? NullConditioning) : IDisposable
-    {
-        public void Dispose() => Set.Dispose();
+        public void Dispose()
+        {
+            Set.Dispose();
+            NullConditioning?.DisposeTensors();
+        }
     }
 }

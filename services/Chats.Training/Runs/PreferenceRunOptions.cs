@@ -5,7 +5,10 @@ namespace Chats.Training.Runs;
 /// <summary>Settings of a <see cref="PreferenceRun"/>: what to fine-tune, on which pairs, how, and where to write it.</summary>
 public sealed record PreferenceRunOptions
 {
-    /// <summary>The reference pipeline folder (diffusers layout); its <c>unet</c>, or <c>unet_win</c> if it has none, is θ_ref.</summary>
+    /// <summary>
+    /// The reference pipeline folder (diffusers layout); its <c>unet</c>, or <c>unet_win</c> if it has none, is θ_ref
+    /// (<c>transformer</c> or <c>transformer_win</c> for SD3, see <see cref="Training.DenoiserFamily"/>).
+    /// </summary>
     public required string ReferenceModel { get; init; }
 
     /// <summary>The preference data: a folder holding <c>pairs.jsonl</c>, or a <c>.parquet</c> file (see docs/preference-data.md).</summary>
@@ -42,8 +45,8 @@ public sealed record PreferenceRunOptions
     public long Seed { get; init; }
 
     /// <summary>
-    /// Square image side the pairs are centre-cropped and resized to before VAE encoding; null: the UNet's
-    /// <c>sample_size</c> × the VAE's spatial factor, or the VAE's <c>sample_size</c> when the UNet has none.
+    /// Square image side the pairs are centre-cropped and resized to before VAE encoding; null: the denoiser's
+    /// <c>sample_size</c> × the VAE's spatial factor, or the VAE's <c>sample_size</c> when the denoiser has none.
     /// </summary>
     public int? Resolution { get; init; }
 

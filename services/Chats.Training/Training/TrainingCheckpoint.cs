@@ -9,7 +9,9 @@ namespace Chats.Training.Training;
 /// A training checkpoint folder in the diffusers layout, loadable by the serving side as-is:
 /// <list type="bullet">
 /// <item><c>unet_win</c> (θ+) and <c>unet_lose</c> (θ−) for CHATS and its no-reference ablation; <c>unet</c> for
-/// Diffusion-DPO, the fine-tune variants and standard training; <c>text_encoder</c> when it is trained jointly;</item>
+/// Diffusion-DPO, the fine-tune variants and standard training (<c>transformer_win</c>, <c>transformer_lose</c>,
+/// <c>transformer</c> for SD3 transformers, see <see cref="DenoiserFamily"/>); <c>text_encoder</c> when it is
+/// trained jointly;</item>
 /// <item><c>trainer_state.json</c>: step, seed and full generator state, hyper-parameters, forward process;</item>
 /// <item><c>optimizer.bin</c>: the AdamW state (moments and step counts) in TorchSharp's own state-dict format
 /// (<c>OptimizerHelper.save_state_dict</c>), not PyTorch's pickle; it reloads only into an optimiser built over

@@ -14,7 +14,7 @@ public sealed class PreferenceObjectiveTests
 
         public Denoiser For(string name) => (noisy, timestep, conditioning) =>
         {
-            Calls.Add((name, noisy.data<float>().ToArray(), conditioning.data<float>().ToArray()));
+            Calls.Add((name, noisy.data<float>().ToArray(), conditioning.PromptEmbeds.data<float>().ToArray()));
             return zeros_like(noisy);
         };
 
@@ -40,7 +40,7 @@ public sealed class PreferenceObjectiveTests
         using var g = new Generator(5);
         var terms = objective.Compute(batch, rec.For("win"), rec.For("lose"), rec.For("ref"), g);
 
-        float[] c = batch.Conditioning.data<float>().ToArray();
+        float[] c = batch.Conditioning.PromptEmbeds.data<float>().ToArray();
         float[] expectedLose = expectNull ? new float[c.Length] : c;
         Assert.Equal(expectNull, terms.UsedNullConditioning);
         Assert.Equal(c, rec.Conditioning("win", 0));
@@ -55,7 +55,7 @@ public sealed class PreferenceObjectiveTests
         var batch = Batch();
         var rec = new Recorder();
         using var empty = tensor(new float[] { 9, 8, 7, 6 }).reshape(1, 2, 2);
-        var objective = new PreferenceObjective(PreferenceMethod.Chats, new DiffusionNoising(), pUncond: 1, nullConditioning: empty);
+        var objective = new PreferenceObjective(PreferenceMethod.Chats, new DiffusionNoising(), pUncond: 1, nullConditioning: new ConditioningBatch(empty));
         using var g = new Generator(5);
         objective.Compute(batch, rec.For("win"), rec.For("lose"), rec.For("ref"), g);
         float[] expected = [9, 8, 7, 6, 9, 8, 7, 6];
@@ -74,7 +74,7 @@ public sealed class PreferenceObjectiveTests
         using var g = new Generator(5);
         var terms = objective.Compute(batch, rec.For("theta"), rec.For("theta"), rec.For("ref"), g);
         Assert.False(terms.UsedNullConditioning);
-        Assert.All(rec.Calls, call => Assert.Equal(batch.Conditioning.data<float>().ToArray(), call.Conditioning));
+        Assert.All(rec.Calls, call => Assert.Equal(batch.Conditioning.PromptEmbeds.data<float>().ToArray(), call.Conditioning));
     }
 
     [Theory]
@@ -118,5 +118,53 @@ public sealed class PreferenceObjectiveTests
         var objective = new PreferenceObjective(PreferenceMethod.Chats, new DiffusionNoising());
         using var g = new Generator(1);
         Assert.Throws<ArgumentException>(() => objective.Compute(Batch(), rec.For("w"), rec.For("l"), null, g));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Chats_NullConditioning_ReplacesThePooledEmbeddingToo(bool emptyPrompt)
+    {
+        // SD3 batches carry a pooled embedding beside the tokens: dropping the prompt must drop both.
+        var xw = tensor(new float[] { 1, 2, 3, 4 }).reshape(2, 1, 1, 2);
+        var tokens = tensor(new float[] { 1, 2, 3, 4, 5, 6, 7, 8 }).reshape(2, 2, 2);
+        var pooled = tensor(new float[] { 10, 20, 30, 40, 50, 60 }).reshape(2, 3);
+        var batch = new PreferenceBatch(xw, xw * 0.5f, new ConditioningBatch(tokens, pooled));
+        using var emptyTokens = tensor(new float[] { 9, 8, 7, 6 }).reshape(2, 2);
+        using var emptyPooled = tensor(new float[] { -1, -2, -3 });
+        var calls = new List<(string Model, float[] Tokens, float[] Pooled)>();
+        Denoiser For(string name) => (noisy, _, c) =>
+        {
+            calls.Add((name, c.PromptEmbeds.data<float>().ToArray(), c.PooledPromptEmbeds!.data<float>().ToArray()));
+            return zeros_like(noisy);
+        };
+
+        var objective = new PreferenceObjective(
+            PreferenceMethod.Chats, new FlowMatchingNoising(), pUncond: 1, nullConditioning: emptyPrompt ? new ConditioningBatch(emptyTokens, emptyPooled) : null);
+        using var g = new Generator(5);
+        objective.Compute(batch, For("win"), For("lose"), For("ref"), g);
+
+        float[] expectedTokens = emptyPrompt ? [9, 8, 7, 6, 9, 8, 7, 6] : new float[8];
+        float[] expectedPooled = emptyPrompt ? [-1, -2, -3, -1, -2, -3] : new float[6];
+        Assert.Equal(["win", "lose", "ref", "ref"], calls.Select(c => c.Model));
+        Assert.Equal(pooled.data<float>().ToArray(), calls[0].Pooled);   // θ+ sees c
+        Assert.Equal(pooled.data<float>().ToArray(), calls[2].Pooled);   // and the reference on the w side
+        Assert.Equal(expectedTokens, calls[1].Tokens);                    // θ− sees ∅ in both tensors
+        Assert.Equal(expectedPooled, calls[1].Pooled);
+        Assert.Equal(expectedTokens, calls[3].Tokens);                    // and the reference on the l side
+        Assert.Equal(expectedPooled, calls[3].Pooled);
+    }
+
+    [Fact]
+    public void Chats_NullConditioningWithoutAPooledEmbedding_IsRefusedForAPooledBatch()
+    {
+        var xw = tensor(new float[] { 1, 2 }).reshape(1, 1, 1, 2);
+        var batch = new PreferenceBatch(xw, xw, new ConditioningBatch(zeros(1, 2, 2), ones(1, 3)));
+        using var emptyTokens = zeros(2, 2);
+        var objective = new PreferenceObjective(PreferenceMethod.Chats, new FlowMatchingNoising(), pUncond: 1, nullConditioning: new ConditioningBatch(emptyTokens));
+        var rec = new Recorder();
+        using var g = new Generator(5);
+        var e = Assert.Throws<ArgumentException>(() => objective.Compute(batch, rec.For("w"), rec.For("l"), rec.For("r"), g));
+        Assert.Contains(ConditioningBatch.PooledPromptEmbedsName, e.Message, StringComparison.Ordinal);
     }
 }

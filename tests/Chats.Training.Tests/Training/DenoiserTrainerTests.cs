@@ -22,7 +22,7 @@ public sealed class DenoiserTrainerTests : IDisposable
     public void FewSteps_LowerTheLoss_AndResumeIsBitIdentical(bool flow)
     {
         var pair = TinyModels.Batch();
-        var batch = new DenoiserBatch(pair.LatentWin, pair.Conditioning);
+        var batch = new DenoiserBatch(pair.LatentWin, pair.Conditioning.PromptEmbeds);
         var options = new TrainerOptions { LearningRate = 3e-3, Seed = 5 };
         INoisingProcess noising = flow ? new FlowMatchingNoising() : new DiffusionNoising();
         var ct = TestContext.Current.CancellationToken;

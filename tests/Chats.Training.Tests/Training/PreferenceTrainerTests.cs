@@ -137,9 +137,9 @@ public sealed class PreferenceTrainerTests : IDisposable
         Assert.Equal(TimeSpan.Zero, reports[^1].Eta);
     }
 
-    private static float[] Out(UNet2DConditionModel model, PreferenceBatch batch, Tensor t)
+    private static float[] Out(nn.Module model, PreferenceBatch batch, Tensor t)
     {
-        using var o = model.forward(batch.LatentWin, t, batch.Conditioning);
+        using var o = ((UNet2DConditionModel)model).forward(batch.LatentWin, t, batch.Conditioning.PromptEmbeds);
         return o.data<float>().ToArray();
     }
 }
