@@ -1,8 +1,10 @@
 using Chats.Core.Loading;
 using Chats.Core.Sampling;
 using Chats.Inference.Models.Clip;
+using Chats.Inference.Models.SD3Transformer;
 using Chats.Inference.Models.UNet2DCondition;
 using Chats.Inference.Models.Vae;
+using Chats.Inference.Roles;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,7 +18,7 @@ public static class ComponentRunner
 {
     /// <summary>The component names accepted by <see cref="Run"/>.</summary>
     public static IReadOnlyList<string> Components { get; } =
-        ["text_encoder", "text_encoder_2", "text_encoder_two", DenoiserComponents.Standard, DenoiserComponents.Preferred, DenoiserComponents.Dispreferred, "vae.decode", "vae.encode"];
+        ["text_encoder", "text_encoder_2", "text_encoder_two", .. DenoiserComponents.All, "vae.decode", "vae.encode"];
 
     /// <summary>Loads only <paramref name="component"/> of <paramref name="modelDir"/> and runs it in fp32 inference mode.</summary>
     public static Dictionary<string, Tensor> Run(string modelDir, string component, IReadOnlyDictionary<string, Tensor> inputs)
@@ -53,22 +55,16 @@ public static class ComponentRunner
                 };
             }
 
-            case DenoiserComponents.Standard or DenoiserComponents.Preferred or DenoiserComponents.Dispreferred:
-            {
-                using var model = UNet2DConditionModel.Load(folder.ComponentPath(component));
-                var output = model.forward(
-                    Input(inputs, "sample"),
-                    Input(inputs, "timestep"),
-                    Input(inputs, "encoder_hidden_states"),
-                    inputs.GetValueOrDefault("text_embeds"),
-                    inputs.GetValueOrDefault("time_ids"));
-                return new() { ["out_sample"] = output };
-            }
+            case DenoiserComponents.Standard or DenoiserComponents.Preferred or DenoiserComponents.Dispreferred
+                or DenoiserComponents.TransformerStandard or DenoiserComponents.TransformerPreferred or DenoiserComponents.TransformerDispreferred:
+                return RunDenoiser(folder, component, inputs);
 
             case "vae.decode":
             {
                 using var model = AutoencoderKL.Load(folder.ComponentPath("vae"));
-                return new() { ["out_sample"] = model.decode(Input(inputs, "latents")) };
+                // The SD1.5 / SDXL cases name the input "latents", the SD3 cases "latent".
+                var latents = inputs.GetValueOrDefault("latents") ?? Input(inputs, "latent");
+                return new() { ["out_sample"] = model.decode(latents) };
             }
 
             case "vae.encode":
@@ -89,6 +85,44 @@ public static class ComponentRunner
 
             default:
                 throw new ArgumentException($"component '{component}' is not one of {string.Join(", ", Components)}", nameof(component));
+        }
+    }
+
+    /// <summary>
+    /// A denoiser component, run by the network its class in model_index.json names (as the serving roles choose it), so a
+    /// <c>unet*</c> name holding a transformer, or the reverse, still runs the right network.
+    /// </summary>
+    private static Dictionary<string, Tensor> RunDenoiser(DiffusersPipelineFolder folder, string component, IReadOnlyDictionary<string, Tensor> inputs)
+    {
+        string path = folder.ComponentPath(component);
+        switch (folder.ComponentClass(component))
+        {
+            case UNetDenoiserModel.ModelClass:
+            {
+                using var model = UNet2DConditionModel.Load(path);
+                var output = model.forward(
+                    Input(inputs, "sample"),
+                    Input(inputs, "timestep"),
+                    Input(inputs, "encoder_hidden_states"),
+                    inputs.GetValueOrDefault("text_embeds"),
+                    inputs.GetValueOrDefault("time_ids"));
+                return new() { ["out_sample"] = output };
+            }
+
+            case SD3TransformerDenoiserModel.ModelClass:
+            {
+                using var model = SD3Transformer2DModel.Load(path);
+                var output = model.forward(
+                    Input(inputs, "hidden_states"),
+                    Input(inputs, "timestep"),
+                    Input(inputs, "encoder_hidden_states"),
+                    Input(inputs, "pooled_projections"));
+                return new() { ["out_sample"] = output };
+            }
+
+            case var other:
+                throw new InvalidDataException(
+                    $"{Path.Combine(folder.Root, "model_index.json")}: component '{component}' is a '{other}'; the runner runs UNet2DConditionModel and SD3Transformer2DModel");
         }
     }
 
