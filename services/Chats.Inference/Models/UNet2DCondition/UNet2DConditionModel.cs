@@ -160,27 +160,10 @@ public sealed class UNet2DConditionModel : nn.Module
     public static UNet2DConditionModel Load(string componentDir)
     {
         var config = UNet2DConditionConfig.Load(Path.Combine(componentDir, ConfigFileName));
-        var model = new UNet2DConditionModel(config);
-        try
-        {
-            StrictStateDict.Load(model, WeightFiles.Resolve(componentDir, WeightFiles.DiffusersBaseName));
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-
-        model.eval();
-        return model;
+        return DiffusersComponentFiles.LoadInto(new UNet2DConditionModel(config), componentDir);
     }
 
     /// <summary>Writes <c>config.json</c> (the JSON text it was loaded from) and the fp32 weights to <paramref name="componentDir"/>.</summary>
     public void Save(string componentDir)
-    {
-        Directory.CreateDirectory(componentDir);
-        string json = Config.RawJson ?? throw new InvalidOperationException("the config was not read from JSON; there is no config.json text to save");
-        File.WriteAllText(Path.Combine(componentDir, ConfigFileName), json);
-        StrictStateDict.Save(this, Path.Combine(componentDir, WeightsFileName));
-    }
+        => DiffusersComponentFiles.Save(this, Config.RawJson, componentDir);
 }

@@ -108,28 +108,10 @@ public sealed class AutoencoderKL : nn.Module
     private static AutoencoderKL Load(string componentDir, bool includeEncoder)
     {
         var config = AutoencoderKLConfig.Load(Path.Combine(componentDir, ConfigFileName));
-        var model = new AutoencoderKL(config, includeEncoder);
-        try
-        {
-            StrictStateDict.Load(
-                model, WeightFiles.Resolve(componentDir, WeightFiles.DiffusersBaseName), ignoredPrefixes: includeEncoder ? null : s_encoderPrefixes);
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-
-        model.eval();
-        return model;
+        return DiffusersComponentFiles.LoadInto(new AutoencoderKL(config, includeEncoder), componentDir, includeEncoder ? null : s_encoderPrefixes);
     }
 
     /// <summary>Writes <c>config.json</c> (the JSON text it was loaded from) and the weights to <paramref name="componentDir"/>.</summary>
     public void Save(string componentDir)
-    {
-        Directory.CreateDirectory(componentDir);
-        string json = Config.RawJson ?? throw new InvalidOperationException("the config was not read from JSON; there is no config.json text to save");
-        File.WriteAllText(Path.Combine(componentDir, ConfigFileName), json);
-        StrictStateDict.Save(this, Path.Combine(componentDir, WeightsFileName));
-    }
+        => DiffusersComponentFiles.Save(this, Config.RawJson, componentDir);
 }
