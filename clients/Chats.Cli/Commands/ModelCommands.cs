@@ -78,30 +78,63 @@ internal static class ModelCommands
     private static Command Run()
     {
         var model = CommonOptions.Model("Diffusers pipeline folder.");
-        var component = new Option<string>("--component", "-c") { Description = $"One of: {string.Join(", ", ComponentRunner.Components)}.", Required = true };
-        var inputs = new Option<FileInfo>("--inputs", "-i") { Description = "Safetensors file with the inputs (sample, timestep, encoder_hidden_states, text_embeds, time_ids; input_ids; latents; image).", Required = true };
+        var component = new Option<string>("--component", "-c")
+        {
+            Description = $"One of: {string.Join(", ", ComponentRunner.Components)}; or {PipelineCaseRunner.Component}: a whole cfg_* / chats_* end-to-end case through the sampling loop.",
+            Required = true,
+        };
+        var inputs = new Option<FileInfo>("--inputs", "-i")
+        {
+            Description = "Safetensors file with the inputs (sample, timestep, encoder_hidden_states, text_embeds, time_ids; input_ids; latents; image; "
+                + "for pipeline: initial_noise, prompt_embeds, pooled_prompt_embeds, negative_* or null_*, and the case settings in its metadata).",
+            Required = true,
+        };
         var output = CommonOptions.Out<FileInfo>("Safetensors file to write the outputs to.");
         var command = new Command("run", "Run one component on the inputs of a case file and write its outputs (names as in diffusers-reference case files).")
         {
             model, component, inputs, output,
         };
-        command.SetAction(result =>
+        command.SetAction(async (result, cancellationToken) =>
         {
-            using var scope = torch.NewDisposeScope();
-            var given = SafetensorsFile.Read(result.GetValue(inputs)!.FullName);
-            var outputs = ComponentRunner.Run(result.GetValue(model)!.FullName, result.GetValue(component)!, given);
-            var path = result.GetValue(output)!;
-            Directory.CreateDirectory(path.DirectoryName ?? ".");
-            SafetensorsFile.Write(outputs, path.FullName);
-            foreach (var (name, tensor) in outputs)
+            string modelPath = result.GetValue(model)!.FullName, inputPath = result.GetValue(inputs)!.FullName, componentName = result.GetValue(component)!;
+            var outputs = componentName == PipelineCaseRunner.Component
+                ? await PipelineCaseRunner.RunAsync(modelPath, inputPath, cancellationToken)
+                : RunComponent(modelPath, componentName, inputPath);
+            try
             {
-                Console.WriteLine($"{name} [{string.Join(", ", tensor.shape)}]");
-            }
+                var path = result.GetValue(output)!;
+                Directory.CreateDirectory(path.DirectoryName ?? ".");
+                SafetensorsFile.Write(outputs, path.FullName);
+                foreach (var (name, tensor) in outputs)
+                {
+                    Console.WriteLine($"{name} [{string.Join(", ", tensor.shape)}]");
+                }
 
-            Console.WriteLine($"wrote {path.FullName}");
-            return 0;
+                Console.WriteLine($"wrote {path.FullName}");
+                return 0;
+            }
+            finally
+            {
+                foreach (var tensor in outputs.Values)
+                {
+                    tensor.Dispose();
+                }
+            }
         });
         return command;
+    }
+
+    private static Dictionary<string, torch.Tensor> RunComponent(string modelPath, string component, string inputPath)
+    {
+        // A scope is thread-bound, so it stays in this synchronous part; the outputs leave it for the caller to dispose.
+        using var scope = torch.NewDisposeScope();
+        var outputs = ComponentRunner.Run(modelPath, component, SafetensorsFile.Read(inputPath));
+        foreach (var tensor in outputs.Values)
+        {
+            tensor.MoveToOuterDisposeScope();
+        }
+
+        return outputs;
     }
 
     private static Command Export()

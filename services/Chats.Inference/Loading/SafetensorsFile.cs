@@ -24,6 +24,10 @@ public static class SafetensorsFile
         }
     }
 
+    /// <summary>The file's header metadata (<c>__metadata__</c>, a map of strings; empty when it has none).</summary>
+    public static Dictionary<string, string> ReadMetadata(string path)
+        => File.Exists(path) ? SafetensorsHeader.ReadMetadata(path) : throw new FileNotFoundException($"{path}: file not found", path);
+
     /// <summary>Writes <paramref name="tensors"/> as a standard safetensors file (sorted keys, 8-byte aligned header).</summary>
     public static void Write(IReadOnlyDictionary<string, Tensor> tensors, string path) => StrictStateDict.Write(tensors, path);
 }

@@ -16,23 +16,7 @@ internal static class SafetensorsHeader
     /// <exception cref="InvalidDataException">The header is corrupt: bad length, not a JSON object, an unknown dtype, a size that does not match the shape, or data outside the file.</exception>
     public static Dictionary<string, StoredTensor> Read(string path)
     {
-        long fileLength = new FileInfo(path).Length;
-        using var stream = File.OpenRead(path);
-        Span<byte> lengthBytes = stackalloc byte[8];
-        if (fileLength < 8 || stream.Read(lengthBytes) != 8)
-        {
-            throw new InvalidDataException($"{path}: not a safetensors file (shorter than its 8-byte header length)");
-        }
-
-        ulong headerLength = BitConverter.ToUInt64(lengthBytes);
-        if (headerLength == 0 || headerLength > (ulong)(fileLength - 8) || headerLength > MaxHeaderLength)
-        {
-            throw new InvalidDataException($"{path}: corrupt safetensors header (header length {headerLength}, file length {fileLength})");
-        }
-
-        byte[] header = new byte[headerLength];
-        stream.ReadExactly(header);
-        long dataLength = fileLength - 8 - (long)headerLength;
+        var (header, dataLength) = ReadHeaderBytes(path);
         try
         {
             using var doc = JsonDocument.Parse(header);
@@ -79,8 +63,54 @@ internal static class SafetensorsHeader
         }
     }
 
+    /// <summary>The header's <c>__metadata__</c> string map (empty when the file has none).</summary>
+    /// <exception cref="InvalidDataException">The header is corrupt, or the metadata is not a map of strings.</exception>
+    public static Dictionary<string, string> ReadMetadata(string path)
+    {
+        var (header, _) = ReadHeaderBytes(path);
+        try
+        {
+            using var doc = JsonDocument.Parse(header);
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("__metadata__", out var entries))
+            {
+                foreach (var entry in entries.EnumerateObject())
+                {
+                    metadata[entry.Name] = entry.Value.GetString() ?? string.Empty;
+                }
+            }
+
+            return metadata;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            throw new InvalidDataException($"{path}: corrupt safetensors header metadata: {e.Message}", e);
+        }
+    }
+
     /// <summary>True for the floating-point dtypes that load into a float module (converted on copy).</summary>
     public static bool IsFloating(string dtype) => dtype is "F64" or "F32" or "F16" or "BF16";
+
+    private static (byte[] Header, long DataLength) ReadHeaderBytes(string path)
+    {
+        long fileLength = new FileInfo(path).Length;
+        using var stream = File.OpenRead(path);
+        Span<byte> lengthBytes = stackalloc byte[8];
+        if (fileLength < 8 || stream.Read(lengthBytes) != 8)
+        {
+            throw new InvalidDataException($"{path}: not a safetensors file (shorter than its 8-byte header length)");
+        }
+
+        ulong headerLength = BitConverter.ToUInt64(lengthBytes);
+        if (headerLength == 0 || headerLength > (ulong)(fileLength - 8) || headerLength > MaxHeaderLength)
+        {
+            throw new InvalidDataException($"{path}: corrupt safetensors header (header length {headerLength}, file length {fileLength})");
+        }
+
+        byte[] header = new byte[headerLength];
+        stream.ReadExactly(header);
+        return (header, fileLength - 8 - (long)headerLength);
+    }
 
     private static int? ElementSize(string dtype) => dtype switch
     {

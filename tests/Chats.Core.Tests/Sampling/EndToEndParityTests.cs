@@ -1,3 +1,4 @@
+using Chats.Tools;
 using Chats.Core.Guidance;
 using Chats.Core.Imaging;
 using Chats.Core.Sampling;

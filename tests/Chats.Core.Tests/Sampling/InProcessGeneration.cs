@@ -1,3 +1,4 @@
+using Chats.Tools;
 using System.Text.Json;
 using Chats.Core.Guidance;
 using Chats.Inference.Roles;

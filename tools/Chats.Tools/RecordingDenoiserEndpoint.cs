@@ -2,10 +2,13 @@ using System.Collections.Concurrent;
 using Chats.Core.Sampling;
 using Chats.Core.Tensors;
 
-namespace Chats.Core.Tests.Sampling;
+namespace Chats.Tools;
 
-/// <summary>Passes sessions through to an inner endpoint and keeps what each session was opened with and every step's inputs and outputs.</summary>
-internal sealed class RecordingDenoiserEndpoint(IDenoiserEndpoint inner) : IDenoiserEndpoint
+/// <summary>
+/// Passes sessions through to an inner endpoint and keeps what each session was opened with and every step's inputs and
+/// outputs: what a reference comparison needs to see of a generation besides its latents.
+/// </summary>
+public sealed class RecordingDenoiserEndpoint(IDenoiserEndpoint inner) : IDenoiserEndpoint
 {
     private readonly ConcurrentQueue<DenoiserSessionSetup> _setups = new();
     private readonly ConcurrentQueue<RecordedDenoiserStep> _steps = new();
@@ -23,6 +26,7 @@ internal sealed class RecordingDenoiserEndpoint(IDenoiserEndpoint inner) : IDeno
         _steps.Clear();
     }
 
+    /// <inheritdoc />
     public async Task<IDenoiserSession> OpenSessionAsync(DenoiserSessionSetup setup, CancellationToken cancellationToken)
     {
         var session = await inner.OpenSessionAsync(setup, cancellationToken);
