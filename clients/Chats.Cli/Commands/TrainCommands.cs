@@ -89,7 +89,7 @@ internal static class TrainCommands
 
     private static Command Preference()
     {
-        var model = CommonOptions.Model("Reference pipeline folder (diffusers layout; its unet, or unet_win, is the reference).");
+        var model = CommonOptions.Model("Reference pipeline folder (diffusers layout; its unet or unet_win (SD1.5, SDXL), or transformer or transformer_win (SD3), is the reference).");
         var data = new Option<string>("--data") { Description = "Preference data: a folder with pairs.jsonl, or a .parquet file (docs/preference-data.md).", Required = true };
         var method = new Option<string>("--method") { Description = "Objective.", DefaultValueFactory = _ => "chats" };
         method.AcceptOnlyFromAmong([.. PreferenceMethodNames.All]);
@@ -101,7 +101,7 @@ internal static class TrainCommands
         var nullConditioning = new Option<string>("--null-conditioning") { Description = "Null conditioning: zeros or empty-prompt.", DefaultValueFactory = _ => "zeros" };
         nullConditioning.AcceptOnlyFromAmong("zeros", "empty-prompt");
         var checkpointEvery = CommonOptions.CheckpointEvery(500);
-        var resolution = new Option<int?>("--resolution") { Description = "Training image side (default: the model's native size)." };
+        var resolution = new Option<int?>("--resolution") { Description = "Training image side (default: the model's native size); SDXL time ids use it as original and target size, crop (0, 0)." };
         var seed = new Option<long>("--seed") { Description = "Seed of the noise draws and the data shuffle.", DefaultValueFactory = _ => 0 };
         var output = CommonOptions.Out<DirectoryInfo>("Output folder (checkpoint + pipeline); an existing checkpoint there is resumed.");
         var threads = CommonOptions.TorchThreads();

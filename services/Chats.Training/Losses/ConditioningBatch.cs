@@ -6,15 +6,19 @@ namespace Chats.Training.Losses;
 /// <summary>
 /// What a batch is conditioned on: named tensors, batch first, named as the serving side names them
 /// (<see cref="ConditioningNames"/>). Always <see cref="PromptEmbeds"/> (B, tokens, dim); SD3 transformers also take
-/// <see cref="PooledPromptEmbeds"/> (B, dim). The tensors are not owned: the batch's creator disposes them.
+/// <see cref="PooledPromptEmbeds"/> (B, dim), and SDXL UNets (<c>text_time</c>) the pooled embedding and
+/// <see cref="TimeIds"/> (B, 6). The tensors are not owned: the batch's creator disposes them.
 /// </summary>
 public sealed class ConditioningBatch
 {
     /// <summary>The name of the per-token embeddings (UNet cross-attention, MMDiT joint attention).</summary>
     public const string PromptEmbedsName = ConditioningNames.PromptEmbeds;
 
-    /// <summary>The name of the pooled embedding (SD3's <c>pooled_projections</c>).</summary>
+    /// <summary>The name of the pooled embedding (SD3's <c>pooled_projections</c>, SDXL's <c>text_embeds</c>).</summary>
     public const string PooledPromptEmbedsName = ConditioningNames.PooledPromptEmbeds;
+
+    /// <summary>The name of SDXL's micro-conditioning (original size, crop top-left, target size): not prompt conditioning.</summary>
+    public const string TimeIdsName = ConditioningNames.TimeIds;
 
     private readonly Dictionary<string, Tensor> _tensors;
 
@@ -51,6 +55,9 @@ public sealed class ConditioningBatch
 
     /// <summary>The pooled embedding (B, dim), or null.</summary>
     public Tensor? PooledPromptEmbeds => _tensors.GetValueOrDefault(PooledPromptEmbedsName);
+
+    /// <summary>SDXL's time ids (B, 6), or null.</summary>
+    public Tensor? TimeIds => _tensors.GetValueOrDefault(TimeIdsName);
 
     /// <summary>Batch size: the first dimension of <see cref="PromptEmbeds"/>.</summary>
     public long BatchSize => PromptEmbeds.shape[0];

@@ -1,3 +1,4 @@
+using Chats.Core.Sampling;
 using Chats.Training.Diffusion;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -26,9 +27,9 @@ public sealed class PreferenceObjective
     /// <param name="pUncond">Probability that a batch's dispreferred side is conditioned on the null conditioning.</param>
     /// <param name="nullConditioning">
     /// The null conditioning (e.g. the empty prompt's encoding: token embeddings (1, tokens, dim) or (tokens, dim) and,
-    /// for SD3, the pooled embedding (1, dim) or (dim), each broadcast over the batch); it must name every tensor the
-    /// batches carry. Null means zeros for every tensor, as the official code. Not owned: keep it alive while the
-    /// objective is used.
+    /// for SD3 and SDXL, the pooled embedding (1, dim) or (dim), each broadcast over the batch); it must name every
+    /// prompt tensor the batches carry (SDXL's time ids are not one: they are kept). Null means zeros for every prompt
+    /// tensor, as the official code. Not owned: keep it alive while the objective is used.
     /// </param>
     public PreferenceObjective(PreferenceMethod method, INoisingProcess noising, double beta = PreferenceLosses.DefaultBeta, double pUncond = 0.5, ConditioningBatch? nullConditioning = null)
     {
@@ -140,10 +141,17 @@ public sealed class PreferenceObjective
         }
     }
 
-    // Every tensor of c is replaced, the pooled embedding as the token embeddings: a prompt dropped for p_uncond is
-    // dropped from all the network sees of it, as classifier-free guidance's unconditional branch is.
+    // Every prompt tensor of c is replaced, the pooled embedding as the token embeddings: a prompt dropped for p_uncond
+    // is dropped from all the network sees of it, as classifier-free guidance's unconditional branch is. SDXL's time
+    // ids describe the image, not the prompt, and stay (as in diffusers' SDXL pipeline, whose unconditional branch
+    // keeps add_time_ids, and the CHATS SDXL recipe, which zeroes only the text embeddings).
     private ConditioningBatch NullConditioningLike(ConditioningBatch c) => c.Select((name, tensor) =>
     {
+        if (!ConditioningNames.IsPromptTensor(name))
+        {
+            return tensor;
+        }
+
         if (_nullConditioning is null)
         {
             return zeros_like(tensor);

@@ -13,7 +13,8 @@ namespace Chats.Training.Runs;
 /// <summary>
 /// Every preference pair encoded once: scaled VAE latents of both images and the prompt's conditioning (once per
 /// distinct prompt: the text encoders' token embeddings and, where they give one, the pooled embedding), held on the
-/// CPU for the whole run; batches are drawn from it by step.
+/// CPU for the whole run; batches are drawn from it by step. For SDXL UNets every batch also carries the same time ids
+/// (<see cref="ConditioningNames.TimeIds"/>, one row per pair): all pairs are encoded at one size.
 /// </summary>
 /// <remarks>
 /// Latents are the mean of the VAE's latent distribution (the first half of the moments' channels), shifted by
@@ -26,6 +27,7 @@ internal sealed class EncodedPreferenceSet : IDisposable
     private readonly List<(Tensor Win, Tensor Lose, int Prompt)> _pairs = [];
     private readonly List<Dictionary<string, Tensor>> _conditioning = [];
     private readonly long _seed;
+    private Tensor? _timeIds;
     private int[]? _order;
     private int _orderEpoch = -1;
 
@@ -37,13 +39,21 @@ internal sealed class EncodedPreferenceSet : IDisposable
     public int Count => _pairs.Count;
 
     // With torchThreads the VAE runs with that libtorch thread count on whichever thread the enumeration continues:
-    // the count is per OS thread, and the latents must not depend on which pool thread that is.
+    // the count is per OS thread, and the latents must not depend on which pool thread that is. timeIds (6 values)
+    // are added to every batch as time_ids; null adds none.
     public static async Task<EncodedPreferenceSet> EncodeAsync(
-        IPreferenceDataSource source, AutoencoderKL vae, ITextConditioningModel text, long seed, CancellationToken cancellationToken, int? torchThreads = null)
+        IPreferenceDataSource source, AutoencoderKL vae, ITextConditioningModel text, long seed, CancellationToken cancellationToken, int? torchThreads = null,
+        IReadOnlyList<float>? timeIds = null)
     {
         var set = new EncodedPreferenceSet(seed);
         try
         {
+            if (timeIds is not null)
+            {
+                ArgumentOutOfRangeException.ThrowIfNotEqual(timeIds.Count, 6, nameof(timeIds));
+                set._timeIds = tensor(timeIds.ToArray(), [1, 6]);
+            }
+
             var promptIndex = new Dictionary<string, int>(StringComparer.Ordinal);
             var prompts = new List<string>();
             await foreach (var pair in source.ReadAsync(cancellationToken))
@@ -103,6 +113,11 @@ internal sealed class EncodedPreferenceSet : IDisposable
 
         var conditioning = prompts[0].Keys.ToDictionary(
             name => name, name => stack(prompts.Select(p => p[name])).MoveToOuterDisposeScope(), StringComparer.Ordinal);
+        if (_timeIds is not null)
+        {
+            conditioning.Add(ConditioningNames.TimeIds, _timeIds.repeat(batchSize, 1).MoveToOuterDisposeScope());
+        }
+
         return new PreferenceBatch(stack(wins).MoveToOuterDisposeScope(), stack(loses).MoveToOuterDisposeScope(), new ConditioningBatch(conditioning));
     }
 
@@ -119,6 +134,8 @@ internal sealed class EncodedPreferenceSet : IDisposable
             tensor.Dispose();
         }
 
+        _timeIds?.Dispose();
+        _timeIds = null;
         _pairs.Clear();
         _conditioning.Clear();
     }

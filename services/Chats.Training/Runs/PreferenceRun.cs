@@ -24,10 +24,12 @@ namespace Chats.Training.Runs;
 /// resumed and trained on to <see cref="PreferenceRunOptions.Steps"/>.
 /// </summary>
 /// <remarks>
-/// SD1.5-style UNets and SD3 transformers: a UNet with SDXL's <c>text_time</c> additional conditioning (pooled text
-/// embeddings and time ids) is refused. Prompts are encoded by the reference folder's text encoders, in the layout its
-/// class names call for (<see cref="TextConditioningModels"/>: CLIP for SD1.5, CLIP-L ⊕ CLIP-G for SD3). Runs on the
-/// CPU in fp32. Training runs on the calling thread after the data is encoded.
+/// SD1.5-style UNets, SDXL-style UNets (<c>text_time</c> additional conditioning: pooled text embedding and time ids)
+/// and SD3 transformers. Prompts are encoded by the reference folder's text encoders, in the layout its class names
+/// call for (<see cref="TextConditioningModels"/>: CLIP for SD1.5; both CLIP encoders' penultimate states and the
+/// second's projected pooled output for SDXL; CLIP-L ⊕ CLIP-G for SD3). SDXL time ids are (resolution, resolution,
+/// 0, 0, resolution, resolution) for every pair. Runs on the CPU in fp32. Training runs on the calling thread after the
+/// data is encoded.
 /// </remarks>
 public static class PreferenceRun
 {
@@ -36,8 +38,10 @@ public static class PreferenceRun
     /// steps; a run cancelled after at least one new step first writes its checkpoint and pipeline, then throws
     /// <see cref="OperationCanceledException"/>.
     /// </summary>
-    /// <exception cref="NotSupportedException">The reference UNet needs SDXL's text_time conditioning.</exception>
-    /// <exception cref="InvalidDataException">The reference folder, the data or an existing checkpoint in the output folder is unusable.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The reference folder (e.g. an SDXL UNet without a second text encoder), the data or an existing checkpoint in
+    /// the output folder is unusable.
+    /// </exception>
     public static async Task<PreferenceRunResult> RunAsync(
         PreferenceRunOptions options, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -51,12 +55,10 @@ public static class PreferenceRun
         }
 
         var (family, referenceComponent) = DenoiserFamily.ReferenceOf(reference);
-        if (family == DenoiserFamily.UNet
-            && UNet2DConditionConfig.Load(Path.Combine(reference.ComponentPath(referenceComponent), UNet2DConditionModel.ConfigFileName)).AdditionEmbedType is string addition)
-        {
-            throw new NotSupportedException(
-                $"{reference.Root}/{referenceComponent}: addition_embed_type '{addition}' (SDXL pooled text embeddings and time ids) is not supported by preference training yet; use an SD1.5-style pipeline");
-        }
+        // SDXL UNets take time ids (the UNet config loader refuses any addition_embed_type but text_time).
+        bool timeIds = family == DenoiserFamily.UNet
+            && UNet2DConditionConfig.Load(Path.Combine(reference.ComponentPath(referenceComponent), UNet2DConditionModel.ConfigFileName)).AdditionEmbedType
+                == UNetDenoiserNetwork.TextTimeEmbedType;
 
         using var referenceModel = family.Load(reference.ComponentPath(referenceComponent));
         int resolution = Resolution(reference, options, DenoiserFamily.Network(referenceModel).SampleSize);
@@ -67,7 +69,7 @@ public static class PreferenceRun
             CheckResumable(output, options, note);
         }
 
-        using var data = await EncodeAsync(reference, options, resolution, cancellationToken).ConfigureAwait(false);
+        using var data = await EncodeAsync(reference, options, resolution, timeIds ? TrainingTimeIds(resolution) : null, cancellationToken).ConfigureAwait(false);
         // libtorch's intra-op thread count is per OS thread (OpenMP), and bit-identical resumes need the same count on
         // every step: train on one thread this run owns, with the configured count, not on whichever pool thread the
         // encoding's continuation happened to land.
@@ -211,8 +213,14 @@ public static class PreferenceRun
             ?? throw new InvalidDataException($"{reference.Root}: neither the denoiser nor the VAE config gives sample_size; set a resolution");
     }
 
+    // SDXL's micro-conditioning for a training pair: original size, crop top-left, target size. The pairs carry no
+    // original size or crop (the readers centre-crop and resize to the training resolution), so both sizes are the
+    // training resolution and the crop is (0, 0), as the official CHATS SDXL script and diffusers' SDXL DPO script do
+    // by default. Generating at that size with GenerationPipeline gives the same ids.
+    private static float[] TrainingTimeIds(int resolution) => [resolution, resolution, 0, 0, resolution, resolution];
+
     private static async Task<EncodedData> EncodeAsync(
-        DiffusersPipelineFolder reference, PreferenceRunOptions options, int resolution, CancellationToken cancellationToken)
+        DiffusersPipelineFolder reference, PreferenceRunOptions options, int resolution, float[]? timeIds, CancellationToken cancellationToken)
     {
         using var vae = AutoencoderKL.Load(reference.ComponentPath("vae"));
         IPreferenceDataSource source = File.Exists(options.Data) && options.Data.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)
@@ -220,13 +228,20 @@ public static class PreferenceRun
             : new PreferenceFolderReader(options.Data, resolution);
 
         using var text = TextConditioningModels.Load(reference.Root);
-        var set = await EncodedPreferenceSet.EncodeAsync(source, vae, text, options.Seed, cancellationToken, options.TorchThreads).ConfigureAwait(false);
+        if (timeIds is not null && text.Description.PooledSize == 0)
+        {
+            throw new InvalidDataException(
+                $"{reference.Root}: the UNet takes SDXL's pooled text embedding, but the pipeline has no second text encoder (text_encoder_2 with a projection) to give one");
+        }
+
+        var set = await EncodedPreferenceSet.EncodeAsync(source, vae, text, options.Seed, cancellationToken, options.TorchThreads, timeIds).ConfigureAwait(false);
         try
         {
             ConditioningBatch? nullConditioning = null;
             if (options.NullConditioning == NullConditioningKind.EmptyPrompt)
             {
-                // Every tensor of the empty prompt's encoding: SD3's pooled embedding is dropped with the tokens.
+                // Every tensor of the empty prompt's encoding: SD3's and SDXL's pooled embedding is dropped with the
+                // tokens (SDXL's time ids are not prompt conditioning and stay).
                 var empty = await text.EncodeAsync([string.Empty], cancellationToken).ConfigureAwait(false);
                 nullConditioning = new ConditioningBatch(EncodedPreferenceSet.ConditioningTensors(empty[0]));
             }

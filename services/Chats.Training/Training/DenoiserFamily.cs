@@ -27,7 +27,7 @@ public sealed class DenoiserFamily
         _wrap = wrap;
     }
 
-    /// <summary>SD1.5-style UNets: <c>unet</c>, <c>unet_win</c>, <c>unet_lose</c>.</summary>
+    /// <summary>UNets, SD1.5-style or SDXL-style (<c>text_time</c>): <c>unet</c>, <c>unet_win</c>, <c>unet_lose</c>.</summary>
     public static DenoiserFamily UNet { get; } = new(
         UNetDenoiserModel.ModelClass,
         DenoiserComponents.Standard,

@@ -155,6 +155,50 @@ public sealed class PreferenceObjectiveTests
         Assert.Equal(expectedPooled, calls[3].Pooled);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Chats_NullConditioning_ZeroesThePromptTensorsButKeepsTheTimeIds(bool emptyPrompt)
+    {
+        // SDXL batches: the official CHATS SDXL recipe zeroes prompt_embeds and the pooled text_embeds of the dropped
+        // side and keeps add_time_ids, which describe the image; an empty-prompt null conditioning has no time ids.
+        var xw = tensor(new float[] { 1, 2, 3, 4 }).reshape(2, 1, 1, 2);
+        var tokens = tensor(new float[] { 1, 2, 3, 4, 5, 6, 7, 8 }).reshape(2, 2, 2);
+        var pooled = tensor(new float[] { 10, 20, 30, 40, 50, 60 }).reshape(2, 3);
+        var timeIds = tensor(new float[] { 64, 64, 0, 0, 64, 64, 32, 48, 0, 0, 32, 48 }).reshape(2, 6);
+        var batch = new PreferenceBatch(xw, xw * 0.5f, new ConditioningBatch(new Dictionary<string, Tensor>
+        {
+            [ConditioningBatch.PromptEmbedsName] = tokens,
+            [ConditioningBatch.PooledPromptEmbedsName] = pooled,
+            [ConditioningBatch.TimeIdsName] = timeIds,
+        }));
+        using var emptyTokens = tensor(new float[] { 9, 8, 7, 6 }).reshape(2, 2);
+        using var emptyPooled = tensor(new float[] { -1, -2, -3 });
+        var calls = new List<(string Model, float[] Tokens, float[] Pooled, float[] TimeIds)>();
+        Denoiser For(string name) => (noisy, _, c) =>
+        {
+            calls.Add((name, c.PromptEmbeds.data<float>().ToArray(), c.PooledPromptEmbeds!.data<float>().ToArray(), c.TimeIds!.data<float>().ToArray()));
+            return zeros_like(noisy);
+        };
+
+        var objective = new PreferenceObjective(
+            PreferenceMethod.Chats, new DiffusionNoising(), pUncond: 1, nullConditioning: emptyPrompt ? new ConditioningBatch(emptyTokens, emptyPooled) : null);
+        using var g = new Generator(5);
+        objective.Compute(batch, For("win"), For("lose"), For("ref"), g);
+
+        float[] expectedTokens = emptyPrompt ? [9, 8, 7, 6, 9, 8, 7, 6] : new float[8];
+        float[] expectedPooled = emptyPrompt ? [-1, -2, -3, -1, -2, -3] : new float[6];
+        float[] ids = timeIds.data<float>().ToArray();
+        Assert.Equal(["win", "lose", "ref", "ref"], calls.Select(c => c.Model));
+        Assert.All(calls, c => Assert.Equal(ids, c.TimeIds));              // every call, c and ∅ alike
+        Assert.Equal(pooled.data<float>().ToArray(), calls[0].Pooled);
+        foreach (var dropped in new[] { calls[1], calls[3] })             // θ− and the reference on the l side
+        {
+            Assert.Equal(expectedTokens, dropped.Tokens);
+            Assert.Equal(expectedPooled, dropped.Pooled);
+        }
+    }
+
     [Fact]
     public void Chats_NullConditioningWithoutAPooledEmbedding_IsRefusedForAPooledBatch()
     {

@@ -206,9 +206,10 @@ public sealed class PreferenceRunTests : IDisposable
     }
 
     [Fact]
-    public async Task SdxlTextTimeUNet_IsRefusedClearly()
+    public async Task SdxlTextTimeUNet_WithoutASecondTextEncoder_IsRefusedClearly()
     {
-        // The tiny pipeline's unet with SDXL's text_time addition embedding (pooled width 32 + 6 time ids x 8).
+        // The tiny pipeline's unet with SDXL's text_time addition embedding (pooled width 32 + 6 time ids x 8), but
+        // only SD1.5's one text encoder, which gives no pooled embedding.
         string unetDir = Path.Combine(Reference, "unet");
         var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(unetDir, "config.json")))!.AsObject();
         config["addition_embed_type"] = "text_time";
@@ -219,9 +220,10 @@ public sealed class PreferenceRunTests : IDisposable
             sdxl.Save(unetDir);
         }
 
-        var e = await Assert.ThrowsAsync<NotSupportedException>(
+        var e = await Assert.ThrowsAsync<InvalidDataException>(
             () => PreferenceRun.RunAsync(Options(PreferenceMethod.Chats, 1, "sdxl"), null, TestContext.Current.CancellationToken));
-        Assert.Contains("text_time", e.Message, StringComparison.Ordinal);
+        Assert.Contains("pooled", e.Message, StringComparison.Ordinal);
+        Assert.Contains("text_encoder_2", e.Message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(_temp.Combine("sdxl")));
     }
 
