@@ -18,7 +18,7 @@ internal static class LabCommands
 {
     public static Command Create() => new("lab", "ShapesEval lab: render scenes, write training sets, score generated images, make preference pairs, tabulate and plot scores, grid images.")
     {
-        Score(), Render(), Dataset(), Eval(), SelectGuidance(), ValidationPrompts(), Reconstruct(), Pairs(), Table(), Plot(), Grid(),
+        Score(), Render(), Dataset(), Eval(), SelectGuidance(), ValidationPrompts(), Reconstruct(), Pairs(), Table(), Compare(), Plot(), Grid(),
     };
 
     private static Command Score()
@@ -26,7 +26,7 @@ internal static class LabCommands
         var prompts = CommonOptions.PromptSet();
         var images = CommonOptions.ImageFolder();
         var seeds = CommonOptions.Seeds();
-        var json = new Option<FileInfo?>("--json") { Description = "Also write the report as JSON (read by lab table and lab plot)." };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the report as JSON, with every prompt's per-seed verdicts (read by lab table, lab compare and lab plot)." };
         var command = new Command("score", "Judge {id}_s{seed}.png images with the SPEC scorer and print per-category and overall accuracy.")
         {
             prompts, images, seeds, json,
@@ -316,6 +316,46 @@ internal static class LabCommands
             return 0;
         });
         return command;
+    }
+
+    private static Command Compare()
+    {
+        var a = new Argument<FileInfo>("A") { Description = "Method A's lab score --json report (differences are B - A)." };
+        var b = new Argument<FileInfo>("B") { Description = "Method B's lab score --json report, on the same prompts and seeds." };
+        var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples.", DefaultValueFactory = _ => ShapesPairedBootstrap.DefaultResamples };
+        var seed = new Option<int>("--seed") { Description = "Seed of the resampling.", DefaultValueFactory = _ => ShapesPairedBootstrap.DefaultSeed };
+        var names = new Option<string?>("--names") { Description = "NAME_A,NAME_B for the table (default: the file names, or their folders' names when the file names agree)." };
+        var command = new Command(
+            "compare",
+            "Compare two lab score --json reports of the same prompts and seeds: per category and overall A, B, B - A with a 95% paired-bootstrap CI over prompts, and each seed's overall.")
+        {
+            a, b, resamples, seed, names,
+        };
+        command.SetAction(result =>
+        {
+            var fileA = result.GetValue(a)!;
+            var fileB = result.GetValue(b)!;
+            var (nameA, nameB) = CompareNames(fileA, fileB, result.GetValue(names));
+            var comparison = ShapesPairedBootstrap.Compare(
+                ShapesReport.ReadJsonFile(fileA.FullName), ShapesReport.ReadJsonFile(fileB.FullName), result.GetValue(resamples), result.GetValue(seed));
+            Console.Write(ShapesComparisonTable.Format(comparison, nameA, nameB));
+            return 0;
+        });
+        return command;
+    }
+
+    // score.json files usually sit in one folder per method, so equal file names fall back to the folders' names.
+    private static (string A, string B) CompareNames(FileInfo a, FileInfo b, string? names)
+    {
+        if (names is not null)
+        {
+            var parts = CommandLineValues.Split(names);
+            return parts.Length == 2 ? (parts[0], parts[1]) : throw new ArgumentException($"--names needs NAME_A,NAME_B, got '{names}'");
+        }
+
+        string stemA = Path.GetFileNameWithoutExtension(a.Name);
+        string stemB = Path.GetFileNameWithoutExtension(b.Name);
+        return stemA == stemB && a.Directory is { } dirA && b.Directory is { } dirB ? (dirA.Name, dirB.Name) : (stemA, stemB);
     }
 
     private static Command Plot()
