@@ -214,22 +214,19 @@ public sealed class ShapesReport
 
             json.WriteEndArray();
             json.WriteNumber("images", ImageCount);
-            if (Prompts is { } prompts)
-            {
-                json.WriteStartArray("prompts");
-                foreach (var prompt in prompts)
-                {
-                    // One compact line per prompt: an indented writer would spend a line on every verdict.
-                    json.WriteRawValue(JsonSerializer.Serialize(new PromptLine(prompt.Id, ShapesVocabulary.CategoryName(prompt.Category), prompt.Correct)));
-                }
-
-                json.WriteEndArray();
-            }
-
             json.WriteEndObject();
         }
 
-        return Encoding.UTF8.GetString(buffer.ToArray()) + "\n";
+        string text = Encoding.UTF8.GetString(buffer.ToArray());
+        if (Prompts is { } prompts)
+        {
+            // One compact line per prompt, spliced in before the closing brace: an indented writer would spend a line
+            // on every verdict, and it writes raw values without line breaks.
+            var lines = prompts.Select(p => "    " + JsonSerializer.Serialize(new PromptLine(p.Id, ShapesVocabulary.CategoryName(p.Category), p.Correct)));
+            text = text[..text.LastIndexOf('}')].TrimEnd() + ",\n  \"prompts\": [\n" + string.Join(",\n", lines) + "\n  ]\n}";
+        }
+
+        return text + "\n";
     }
 
     /// <summary>

@@ -124,6 +124,7 @@ public sealed class ShapesReportJsonTests : IDisposable
         var scoredA = ShapesLab.ScoreFolder(entries, dirA, seeds);
         var scoredB = ShapesLab.ScoreFolder(entries, dirB, seeds);
         var a = ShapesReport.ParseJson(scoredA.ToJson());
+        Assert.Equal(entries.Count, scoredB.ToJson().Split('\n').Count(l => l.StartsWith("    {\"id\":", StringComparison.Ordinal)));
         var b = ShapesReport.ParseJson(scoredB.ToJson());
 
         Assert.Equal(entries.Select(e => e.Id), b.Prompts!.Select(p => p.Id));
