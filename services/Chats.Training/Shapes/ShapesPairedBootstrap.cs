@@ -33,7 +33,9 @@ public static class ShapesPairedBootstrap
 
     /// <summary>
     /// Compares method B against method A (differences are B − A). Both reports need per-prompt verdicts
-    /// (<see cref="ShapesReport.Prompts"/>), the same seeds and the same prompt ids, each in the same category.
+    /// (<see cref="ShapesReport.Prompts"/>), the same seeds and the same prompt ids, each in the same category. The A and B
+    /// scores are computed from the verdicts; for files written by <c>lab score --json</c> they are the reports' own
+    /// percentages.
     /// </summary>
     /// <exception cref="ArgumentException">A report has no per-prompt verdicts, or the reports' seeds or prompts differ (the message says how).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="resamples"/> is not positive.</exception>
