@@ -18,7 +18,7 @@ internal static class LabCommands
 {
     public static Command Create() => new("lab", "ShapesEval lab: render scenes, write training sets, score generated images, make preference pairs, tabulate and plot scores, grid images.")
     {
-        Score(), Render(), Dataset(), Eval(), SelectGuidance(), ValidationPrompts(), Reconstruct(), Pairs(), Table(), Plot(), Grid(),
+        Score(), Render(), Dataset(), Eval(), SelectGuidance(), ValidationPrompts(), Reconstruct(), Pairs(), Table(), Compare(), Plot(), Grid(),
     };
 
     private static Command Score()
@@ -26,7 +26,7 @@ internal static class LabCommands
         var prompts = CommonOptions.PromptSet();
         var images = CommonOptions.ImageFolder();
         var seeds = CommonOptions.Seeds();
-        var json = new Option<FileInfo?>("--json") { Description = "Also write the report as JSON (read by lab table and lab plot)." };
+        var json = new Option<FileInfo?>("--json") { Description = "Also write the report as JSON, with every prompt's per-seed verdicts (read by lab table, lab compare and lab plot)." };
         var command = new Command("score", "Judge {id}_s{seed}.png images with the SPEC scorer and print per-category and overall accuracy.")
         {
             prompts, images, seeds, json,
@@ -197,13 +197,19 @@ internal static class LabCommands
         var perPrompt = new Option<int>("--per-prompt") { Description = "Images per prompt (K), sampled in one batched request.", DefaultValueFactory = _ => 8 };
         var guidance = CommonOptions.GuidanceScale();
         var steps = CommonOptions.SamplingSteps();
-        var seed = new Option<int>("--seed") { Description = "Seed of the prompts; prompt p's noise seed is seed·1000000 + p·K, image k adds k.", DefaultValueFactory = _ => 1 };
+        var minPairs = new Option<int>("--min-pairs-per-category")
+        {
+            Description = "After the first round, sample extra rounds of up to K images on prompts of categories with fewer pairs than this, until each reaches it or --max-images-per-prompt (0: no extra rounds).",
+            DefaultValueFactory = _ => 0,
+        };
+        var maxImages = new Option<int?>("--max-images-per-prompt") { Description = "Cap on one prompt's images over all rounds (default K): the sampling budget is prompts x this." };
+        var seed = new Option<int>("--seed") { Description = "Seed of the prompts; prompt p's first-round noise seed is seed·1000000 + p·K, image k adds k (extra images follow all first-round seeds).", DefaultValueFactory = _ => 1 };
         var output = CommonOptions.Out<DirectoryInfo>("Output folder, new or empty (a pairs.jsonl there is never overwritten); it appears when the run completes.");
         var command = new Command(
             "pairs",
             "Make preference pairs from base-model samples: K CFG images per grammar prompt, judged by the SPEC scorer; a correct and an incorrect image of the same prompt form a pair. Writes pairs.jsonl, images/ and summary.json.")
         {
-            model, prompts, perPrompt, guidance, steps, seed, output,
+            model, prompts, perPrompt, minPairs, maxImages, guidance, steps, seed, output,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -213,6 +219,8 @@ internal static class LabCommands
                 ModelPath = result.GetValue(model)!.FullName,
                 Prompts = result.GetValue(prompts),
                 ImagesPerPrompt = result.GetValue(perPrompt),
+                MinPairsPerCategory = result.GetValue(minPairs),
+                MaxImagesPerPrompt = result.GetValue(maxImages),
                 GuidanceScale = result.GetValue(guidance),
                 Steps = result.GetValue(steps),
                 Seed = result.GetValue(seed),
@@ -229,14 +237,24 @@ internal static class LabCommands
             ShapesPairsSummary summary;
             try
             {
-                // The service's default of 4 images per request would refuse K = 8; here one request is one prompt's K images.
+                // The service's default of 4 images per request would refuse K = 8; here one request is one prompt's K images (or fewer).
                 var limits = new SamplingLimits { MaxImages = Math.Max(options.ImagesPerPrompt, new SamplingLimits().MaxImages), DefaultMode = GuidanceMode.Cfg };
                 using var pipeline = LocalPipeline.Open(options.ModelPath, limits);
                 Console.Error.WriteLine(FormattableString.Invariant(
-                    $"sampling {options.Prompts} prompts x {options.ImagesPerPrompt} images from {options.ModelPath} (CFG s {options.GuidanceScale}, {options.Steps} steps, seed {options.Seed})"));
+                    $"sampling {options.Prompts} prompts x {options.ImagesPerPrompt} images from {options.ModelPath} (CFG s {options.GuidanceScale}, {options.Steps} steps, seed {options.Seed})")
+                    + (options.MinPairsPerCategory > 0
+                        ? FormattableString.Invariant($", then extra rounds towards {options.MinPairsPerCategory} pairs per category (at most {options.ImageCap} images per prompt)")
+                        : string.Empty));
                 bool drawn = false;
                 var progress = new InlinePairsProgress(p =>
                 {
+                    if (p.Round > 0)
+                    {
+                        // Extra rounds have no known end (the planner decides after each), so no ETA.
+                        Console.Error.Write(FormattableString.Invariant($"\rextra round {p.Round}: request {p.PromptsDone}/{p.TotalPrompts}  pairs {p.Pairs}          "));
+                        return;
+                    }
+
                     drawn = true;
                     var eta = TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / p.PromptsDone * (p.TotalPrompts - p.PromptsDone));
                     Console.Error.Write(FormattableString.Invariant($"\rprompt {p.PromptsDone}/{p.TotalPrompts}  pairs {p.Pairs}  ETA {(int)eta.TotalHours}:{eta:mm\\:ss}  "));
@@ -270,18 +288,19 @@ internal static class LabCommands
     private static string FormatCounts(ShapesPairsSummary summary)
     {
         var text = new System.Text.StringBuilder();
-        void Row(string name, string prompts, string images, string correct, string percent, string both, string pairs) =>
-            text.Append(CultureInfo.InvariantCulture, $"{name,-14} {prompts,8} {images,8} {correct,8} {percent,9} {both,10} {pairs,8}\n");
+        void Row(string name, string prompts, string images, string extra, string correct, string percent, string both, string pairs) =>
+            text.Append(CultureInfo.InvariantCulture, $"{name,-14} {prompts,8} {images,8} {extra,8} {correct,8} {percent,9} {both,10} {pairs,8}\n");
         void Counts(string name, ShapesPairsCounts c) => Row(
             name,
             c.Prompts.ToString(CultureInfo.InvariantCulture),
             c.Images.ToString(CultureInfo.InvariantCulture),
+            c.ExtraImages.ToString(CultureInfo.InvariantCulture),
             c.CorrectImages.ToString(CultureInfo.InvariantCulture),
             c.Images == 0 ? "-" : (100.0 * c.CorrectImages / c.Images).ToString("F1", CultureInfo.InvariantCulture),
             c.PromptsWithBothOutcomes.ToString(CultureInfo.InvariantCulture),
             c.Pairs.ToString(CultureInfo.InvariantCulture));
 
-        Row("category", "prompts", "images", "correct", "correct%", "both", "pairs");
+        Row("category", "prompts", "images", "extra", "correct", "correct%", "both", "pairs");
         foreach (var (name, counts) in summary.Categories)
         {
             Counts(name, counts);
@@ -316,6 +335,46 @@ internal static class LabCommands
             return 0;
         });
         return command;
+    }
+
+    private static Command Compare()
+    {
+        var a = new Argument<FileInfo>("A") { Description = "Method A's lab score --json report (differences are B - A)." };
+        var b = new Argument<FileInfo>("B") { Description = "Method B's lab score --json report, on the same prompts and seeds." };
+        var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples.", DefaultValueFactory = _ => ShapesPairedBootstrap.DefaultResamples };
+        var seed = new Option<int>("--seed") { Description = "Seed of the resampling.", DefaultValueFactory = _ => ShapesPairedBootstrap.DefaultSeed };
+        var names = new Option<string?>("--names") { Description = "NAME_A,NAME_B for the table (default: the file names, or their folders' names when the file names agree)." };
+        var command = new Command(
+            "compare",
+            "Compare two lab score --json reports of the same prompts and seeds: per category and overall A, B, B - A with a 95% paired-bootstrap CI over prompts, and each seed's overall.")
+        {
+            a, b, resamples, seed, names,
+        };
+        command.SetAction(result =>
+        {
+            var fileA = result.GetValue(a)!;
+            var fileB = result.GetValue(b)!;
+            var (nameA, nameB) = CompareNames(fileA, fileB, result.GetValue(names));
+            var comparison = ShapesPairedBootstrap.Compare(
+                ShapesReport.ReadJsonFile(fileA.FullName), ShapesReport.ReadJsonFile(fileB.FullName), result.GetValue(resamples), result.GetValue(seed));
+            Console.Write(ShapesComparisonTable.Format(comparison, nameA, nameB));
+            return 0;
+        });
+        return command;
+    }
+
+    // score.json files usually sit in one folder per method, so equal file names fall back to the folders' names.
+    private static (string A, string B) CompareNames(FileInfo a, FileInfo b, string? names)
+    {
+        if (names is not null)
+        {
+            var parts = CommandLineValues.Split(names);
+            return parts.Length == 2 ? (parts[0], parts[1]) : throw new ArgumentException($"--names needs NAME_A,NAME_B, got '{names}'");
+        }
+
+        string stemA = Path.GetFileNameWithoutExtension(a.Name);
+        string stemB = Path.GetFileNameWithoutExtension(b.Name);
+        return stemA == stemB && a.Directory is { } dirA && b.Directory is { } dirB ? (dirA.Name, dirB.Name) : (stemA, stemB);
     }
 
     private static Command Plot()

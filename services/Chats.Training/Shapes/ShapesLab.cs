@@ -11,7 +11,8 @@ public static class ShapesLab
 {
     /// <summary>
     /// Judges <c>{id}_s{seed}.png</c> in <paramref name="imagesDir"/> for every entry and seed (SPEC §4); a missing
-    /// image fails naming the file rather than silently shrinking the sample.
+    /// image fails naming the file rather than silently shrinking the sample. The report keeps every prompt's verdicts
+    /// (<see cref="ShapesReport.Prompts"/>, in the prompt set's order) for paired comparisons.
     /// </summary>
     public static ShapesReport ScoreFolder(IReadOnlyList<ShapesEvalEntry> entries, string imagesDir, IReadOnlyList<int> seeds)
     {
@@ -29,7 +30,7 @@ public static class ShapesLab
                 }
 
                 var image = RgbImageDecoder.Decode(File.ReadAllBytes(path));
-                judgements.Add(new ShapesJudgement(entry.Category, seed, ShapesScorer.Judge(entry.Prompt, image.Rgb, image.Width, image.Height)));
+                judgements.Add(new ShapesJudgement(entry.Category, seed, ShapesScorer.Judge(entry.Prompt, image.Rgb, image.Width, image.Height), entry.Id));
             }
         }
 

@@ -6,8 +6,11 @@ public sealed record ShapesPairsCounts
     /// <summary>Prompts sampled.</summary>
     public int Prompts { get; init; }
 
-    /// <summary>Images generated (prompts · images per prompt).</summary>
+    /// <summary>Images generated: prompts · images per prompt, plus <see cref="ExtraImages"/>. The sampling budget this category spent.</summary>
     public int Images { get; init; }
+
+    /// <summary>Images sampled after the first round because the category was short of pairs (<see cref="ShapesPairsOptions.MinPairsPerCategory"/>).</summary>
+    public int ExtraImages { get; init; }
 
     /// <summary>Images the judge found correct for their prompt.</summary>
     public int CorrectImages { get; init; }
@@ -18,11 +21,15 @@ public sealed record ShapesPairsCounts
     /// <summary>Pairs written: the sum over prompts of min(correct, incorrect).</summary>
     public int Pairs { get; init; }
 
-    /// <summary>These counts plus one prompt with <paramref name="images"/> images, <paramref name="correct"/> of them correct, that gave <paramref name="pairs"/> pairs.</summary>
-    internal ShapesPairsCounts AddPrompt(int images, int correct, int pairs) => this with
+    /// <summary>
+    /// These counts plus one prompt with <paramref name="images"/> images (<paramref name="extraImages"/> of them after the
+    /// first round), <paramref name="correct"/> of them correct, that gave <paramref name="pairs"/> pairs.
+    /// </summary>
+    internal ShapesPairsCounts AddPrompt(int images, int correct, int pairs, int extraImages = 0) => this with
     {
         Prompts = Prompts + 1,
         Images = Images + images,
+        ExtraImages = ExtraImages + extraImages,
         CorrectImages = CorrectImages + correct,
         PromptsWithBothOutcomes = PromptsWithBothOutcomes + (correct > 0 && correct < images ? 1 : 0),
         Pairs = Pairs + pairs,
@@ -33,6 +40,7 @@ public sealed record ShapesPairsCounts
     {
         Prompts = Prompts + other.Prompts,
         Images = Images + other.Images,
+        ExtraImages = ExtraImages + other.ExtraImages,
         CorrectImages = CorrectImages + other.CorrectImages,
         PromptsWithBothOutcomes = PromptsWithBothOutcomes + other.PromptsWithBothOutcomes,
         Pairs = Pairs + other.Pairs,

@@ -8,7 +8,7 @@ namespace Chats.Training.Shapes;
 /// </summary>
 public sealed record ShapesPairsOptions
 {
-    /// <summary>Largest <see cref="Prompts"/> · <see cref="ImagesPerPrompt"/>, so the seeds of two base seeds never overlap.</summary>
+    /// <summary>Largest <see cref="Prompts"/> · <see cref="MaxImagesPerPrompt"/>, so the seeds of two base seeds never overlap.</summary>
     public const int SeedStride = 1_000_000;
 
     /// <summary>The folder that receives <c>pairs.jsonl</c>, <c>images/</c> and <c>summary.json</c>; must not hold a <c>pairs.jsonl</c>.</summary>
@@ -23,6 +23,22 @@ public sealed record ShapesPairsOptions
     /// <summary>Images per prompt (K): one request of K images sharing one batched UNet pass.</summary>
     public int ImagesPerPrompt { get; init; } = 8;
 
+    /// <summary>
+    /// The per-category target: after the first round, categories with fewer pairs get extra rounds of images
+    /// (<see cref="ShapesPairsBudgetPlanner"/>) until they reach it or their prompts reach <see cref="MaxImagesPerPrompt"/>.
+    /// 0 (the default) samples only the first round.
+    /// </summary>
+    public int MinPairsPerCategory { get; init; }
+
+    /// <summary>
+    /// The cap on a prompt's images over all rounds; null means <see cref="ImagesPerPrompt"/> (no extra rounds). Bounds
+    /// the sampling budget at <see cref="Prompts"/> · this.
+    /// </summary>
+    public int? MaxImagesPerPrompt { get; init; }
+
+    /// <summary>The per-prompt cap in effect: <see cref="MaxImagesPerPrompt"/> or <see cref="ImagesPerPrompt"/>.</summary>
+    public int ImageCap => MaxImagesPerPrompt ?? ImagesPerPrompt;
+
     /// <summary>CFG guidance scale s in the paper's convention (diffusers' w = s + 1).</summary>
     public float GuidanceScale { get; init; } = 5f;
 
@@ -30,8 +46,8 @@ public sealed record ShapesPairsOptions
     public int Steps { get; init; } = 20;
 
     /// <summary>
-    /// Seed of the prompt draws; prompt p's request uses noise seed <c>Seed · 1 000 000 + p · K</c>, and its image k
-    /// seed + k. Not negative.
+    /// Seed of the prompt draws; prompt p's first-round request uses noise seed <c>Seed · 1 000 000 + p · K</c>, and
+    /// its image k seed + k; extra images follow all first-round ones (<see cref="ImageSeed"/>). Not negative.
     /// </summary>
     public int Seed { get; init; } = 1;
 
@@ -41,8 +57,26 @@ public sealed record ShapesPairsOptions
     /// </summary>
     public Func<ShapesPrompt, RgbImage, bool>? Judge { get; init; }
 
-    /// <summary>The noise seed of prompt <paramref name="promptIndex"/>'s request (image k adds k).</summary>
-    public ulong RequestSeed(int promptIndex) => ((ulong)Seed * SeedStride) + ((ulong)promptIndex * (ulong)ImagesPerPrompt);
+    /// <summary>The noise seed of prompt <paramref name="promptIndex"/>'s first-round request (image k adds k).</summary>
+    public ulong RequestSeed(int promptIndex) => ImageSeed(promptIndex, 0);
+
+    /// <summary>
+    /// The noise seed of prompt p's image j (0-based over all rounds). The first round's images keep the seeds they
+    /// had before extra rounds existed, <c>Seed · 1 000 000 + p · K + j</c>; image j ≥ K of prompt p gets
+    /// <c>Seed · 1 000 000 + Prompts · K + p · (cap − K) + (j − K)</c>, after every first-round seed. Each prompt's
+    /// seeds are consecutive within a round's request, and all lie below <c>(Seed + 1) · 1 000 000</c>.
+    /// </summary>
+    public ulong ImageSeed(int promptIndex, int image)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(promptIndex);
+        ArgumentOutOfRangeException.ThrowIfNegative(image);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(image, ImageCap);
+        ulong baseSeed = (ulong)Seed * SeedStride;
+        ulong k = (ulong)ImagesPerPrompt;
+        return image < ImagesPerPrompt
+            ? baseSeed + ((ulong)promptIndex * k) + (ulong)image
+            : baseSeed + ((ulong)Prompts * k) + ((ulong)promptIndex * (ulong)(ImageCap - ImagesPerPrompt)) + (ulong)(image - ImagesPerPrompt);
+    }
 
     /// <summary>What is wrong with these settings, one sentence each naming the setting; empty when they can run.</summary>
     /// <remarks>Checks only what needs no model; the pipeline validates steps, guidance and size again.</remarks>
@@ -78,9 +112,22 @@ public sealed record ShapesPairsOptions
         {
             problems.Add($"images per prompt must be at least 2 (a pair needs two images of one prompt), got {ImagesPerPrompt}");
         }
-        else if ((long)Prompts * ImagesPerPrompt > SeedStride)
+        else if (MaxImagesPerPrompt is { } cap && cap < ImagesPerPrompt)
         {
-            problems.Add($"{Prompts} prompts x {ImagesPerPrompt} images exceed {SeedStride}: the noise seeds would overlap those of seed {Seed + 1}");
+            problems.Add($"max images per prompt ({cap}) must not be below images per prompt ({ImagesPerPrompt})");
+        }
+        else if ((long)Prompts * ImageCap > SeedStride)
+        {
+            problems.Add($"{Prompts} prompts x {ImageCap} images exceed {SeedStride}: the noise seeds would overlap those of seed {Seed + 1}");
+        }
+
+        if (MinPairsPerCategory < 0)
+        {
+            problems.Add($"min pairs per category must not be negative, got {MinPairsPerCategory}");
+        }
+        else if (MinPairsPerCategory > 0 && ImageCap <= ImagesPerPrompt)
+        {
+            problems.Add($"min pairs per category ({MinPairsPerCategory}) needs max images per prompt above images per prompt ({ImagesPerPrompt}) to sample extra rounds");
         }
 
         return problems;

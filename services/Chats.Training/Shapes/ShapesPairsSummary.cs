@@ -49,14 +49,25 @@ public sealed record ShapesPairsSummary
     /// <summary>Prompts drawn.</summary>
     public int Prompts { get; init; }
 
-    /// <summary>Images per prompt (K).</summary>
+    /// <summary>Images per prompt (K) in the first round, and per request in later rounds.</summary>
     public int ImagesPerPrompt { get; init; }
+
+    /// <summary>The per-category pair target that extra rounds sampled towards (0: none).</summary>
+    public int MinPairsPerCategory { get; init; }
+
+    /// <summary>The cap on one prompt's images over all rounds (K when there were no extra rounds).</summary>
+    public int MaxImagesPerPrompt { get; init; }
+
+    /// <summary>Sampling rounds run, the first included.</summary>
+    public int Rounds { get; init; } = 1;
 
     /// <summary>Seed of the prompt draws and the base of the noise seeds.</summary>
     public int Seed { get; init; }
 
     /// <summary>How the noise seeds follow from <see cref="Seed"/>, for whoever regenerates an image by hand.</summary>
-    public string SeedRule { get; init; } = $"prompt p (0-based) is sampled with noise seed seed * {ShapesPairsOptions.SeedStride} + p * images_per_prompt, its image k with that + k";
+    public string SeedRule { get; init; } =
+        $"prompt p (0-based) image j (0-based over all rounds) has noise seed seed * {ShapesPairsOptions.SeedStride} + p * images_per_prompt + j for j < images_per_prompt, "
+        + $"else seed * {ShapesPairsOptions.SeedStride} + prompts * images_per_prompt + p * (max_images_per_prompt - images_per_prompt) + (j - images_per_prompt)";
 
     /// <summary>Counts per category, keyed by the category's SPEC name (<c>single_object</c>, ...), in SPEC order.</summary>
     public required IReadOnlyDictionary<string, ShapesPairsCounts> Categories { get; init; }

@@ -15,10 +15,13 @@ namespace Chats.Training.Shapes;
 /// </summary>
 /// <remarks>
 /// Prompts come from <see cref="ShapesPromptGenerator"/> seeded with <see cref="ShapesPairsOptions.Seed"/> (categories
-/// uniform). Prompt p is one CFG request of K images (<see cref="ShapesPairsOptions.RequestSeed"/>; image k gets that
-/// seed + k), so the data set is regenerated exactly from its settings. A prompt with c correct and K − c incorrect
-/// images gives min(c, K − c) pairs: the i-th correct image (in generation order) chosen over the i-th incorrect one,
-/// so no image is used twice and every prompt weighs at most K / 2 pairs.
+/// uniform). In the first round prompt p is one CFG request of K images (<see cref="ShapesPairsOptions.RequestSeed"/>;
+/// image k gets that seed + k). With <see cref="ShapesPairsOptions.MinPairsPerCategory"/> set, extra rounds follow:
+/// <see cref="ShapesPairsBudgetPlanner"/> gives prompts of categories still short of pairs further requests of up to K
+/// images, up to <see cref="ShapesPairsOptions.MaxImagesPerPrompt"/> per prompt, seeded by
+/// <see cref="ShapesPairsOptions.ImageSeed"/>, so the data set is regenerated exactly from its settings. A prompt with
+/// c correct and n − c incorrect images gives min(c, n − c) pairs: the i-th correct image (in generation order, over all
+/// rounds) chosen over the i-th incorrect one, so no image is used twice and every prompt weighs at most n / 2 pairs.
 /// </remarks>
 public static class ShapesPreferencePairs
 {
@@ -76,7 +79,7 @@ public static class ShapesPreferencePairs
         int k = options.ImagesPerPrompt;
 
         // Settle what the pipeline fills in (scheduler, size) and refuse bad settings before anything is written.
-        var spec = pipeline.Validator.Validate(Request(options, ShapesPrompt.SingleObject(ShapeKind.Circle).ToText(), 0));
+        var spec = pipeline.Validator.Validate(Request(options, ShapesPrompt.SingleObject(ShapeKind.Circle).ToText(), options.RequestSeed(0), k));
 
         string staging = output + PartialSuffix;
         if (Directory.Exists(staging))
@@ -85,48 +88,47 @@ public static class ShapesPreferencePairs
             Directory.Delete(staging, recursive: true);
         }
 
-        var perCategory = ShapesVocabulary.Categories.ToDictionary(c => c, _ => new ShapesPairsCounts());
+        var texts = new ShapesPrompt[options.Prompts];
+        var pairing = new ShapesPromptPairing[options.Prompts];
+        int rounds = 1;
         using (var writer = new PreferenceFolderWriter(staging))
         {
             for (int p = 0; p < options.Prompts; p++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var prompt = prompts.Next();
-                string text = prompt.ToText();
-                var generated = await pipeline.GenerateAsync(Request(options, text, p), cancellationToken).ConfigureAwait(false);
-                if (generated.Count != k)
-                {
-                    throw new InvalidOperationException($"prompt {p} '{text}': the pipeline returned {generated.Count} images, {k} were asked for");
-                }
-
-                var images = new RgbImage[k];
-                var correct = new bool[k];
-                for (int i = 0; i < k; i++)
-                {
-                    images[i] = RgbImageDecoder.Decode(generated[i].Png);
-                    correct[i] = judge(prompt, images[i]);
-                }
-
-                var pairs = Pair(correct);
-                string category = ShapesVocabulary.CategoryName(prompt.Category);
-                for (int i = 0; i < pairs.Count; i++)
-                {
-                    var (chosen, rejected) = pairs[i];
-                    writer.Write(new PreferencePair(text, images[chosen], images[rejected])
-                    {
-                        Id = string.Create(CultureInfo.InvariantCulture, $"{p}-{i}"),
-                        Metadata = new Dictionary<string, string>
-                        {
-                            ["category"] = category,
-                            ["chosen_seed"] = generated[chosen].Seed.ToString(CultureInfo.InvariantCulture),
-                            ["rejected_seed"] = generated[rejected].Seed.ToString(CultureInfo.InvariantCulture),
-                        },
-                    });
-                }
-
-                perCategory[prompt.Category] = perCategory[prompt.Category].AddPrompt(k, correct.Count(c => c), pairs.Count);
+                texts[p] = prompts.Next();
+                pairing[p] = new ShapesPromptPairing();
+                await SampleAsync(pipeline, options, judge, writer, texts[p], pairing[p], new ShapesSampleRequest(p, 0, k), cancellationToken).ConfigureAwait(false);
                 progress?.Report(new ShapesPairsProgress(p + 1, options.Prompts, writer.Count));
             }
+
+            while (options.MinPairsPerCategory > 0)
+            {
+                var tallies = Enumerable.Range(0, options.Prompts)
+                    .Select(p => new ShapesPromptTally(p, texts[p].Category, pairing[p].Images, pairing[p].Correct)).ToList();
+                var requests = ShapesPairsBudgetPlanner.NextRound(tallies, k, options.ImageCap, options.MinPairsPerCategory);
+                if (requests.Count == 0)
+                {
+                    break;
+                }
+
+                for (int i = 0; i < requests.Count; i++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    int p = requests[i].Prompt;
+                    await SampleAsync(pipeline, options, judge, writer, texts[p], pairing[p], requests[i], cancellationToken).ConfigureAwait(false);
+                    progress?.Report(new ShapesPairsProgress(i + 1, requests.Count, writer.Count, rounds));
+                }
+
+                rounds++;
+            }
+        }
+
+        var perCategory = ShapesVocabulary.Categories.ToDictionary(c => c, _ => new ShapesPairsCounts());
+        for (int p = 0; p < options.Prompts; p++)
+        {
+            var c = texts[p].Category;
+            perCategory[c] = perCategory[c].AddPrompt(pairing[p].Images, pairing[p].Correct, pairing[p].Pairs, pairing[p].Images - k);
         }
 
         var summary = new ShapesPairsSummary
@@ -140,6 +142,9 @@ public static class ShapesPreferencePairs
             Height = spec.Height,
             Prompts = options.Prompts,
             ImagesPerPrompt = k,
+            MinPairsPerCategory = options.MinPairsPerCategory,
+            MaxImagesPerPrompt = options.ImageCap,
+            Rounds = rounds,
             Seed = options.Seed,
             Categories = ShapesVocabulary.Categories.ToDictionary(ShapesVocabulary.CategoryName, c => perCategory[c]),
             Total = perCategory.Values.Aggregate(new ShapesPairsCounts(), (sum, c) => sum.Plus(c)),
@@ -181,18 +186,61 @@ public static class ShapesPreferencePairs
         }
     }
 
-    private static GenerationRequestInput Request(ShapesPairsOptions options, string prompt, int promptIndex) => new(
+    // One request: the images of one prompt from request.FirstImage on, judged, paired and the pairs written.
+    private static async Task SampleAsync(
+        LocalPipeline pipeline,
+        ShapesPairsOptions options,
+        Func<ShapesPrompt, RgbImage, bool> judge,
+        PreferenceFolderWriter writer,
+        ShapesPrompt prompt,
+        ShapesPromptPairing pairing,
+        ShapesSampleRequest request,
+        CancellationToken cancellationToken)
+    {
+        string text = prompt.ToText();
+        int p = request.Prompt;
+        var generated = await pipeline.GenerateAsync(Request(options, text, options.ImageSeed(p, request.FirstImage), request.Count), cancellationToken).ConfigureAwait(false);
+        if (generated.Count != request.Count)
+        {
+            throw new InvalidOperationException($"prompt {p} '{text}': the pipeline returned {generated.Count} images, {request.Count} were asked for");
+        }
+
+        string category = ShapesVocabulary.CategoryName(prompt.Category);
+        foreach (var image in generated)
+        {
+            var rgb = RgbImageDecoder.Decode(image.Png);
+            int index = pairing.Pairs;
+            if (pairing.Add(rgb, image.Seed, judge(prompt, rgb)) is not { } pair)
+            {
+                continue;
+            }
+
+            var (chosen, rejected) = pair;
+            writer.Write(new PreferencePair(text, chosen.Image, rejected.Image)
+            {
+                Id = string.Create(CultureInfo.InvariantCulture, $"{p}-{index}"),
+                Metadata = new Dictionary<string, string>
+                {
+                    ["category"] = category,
+                    ["chosen_seed"] = chosen.Seed.ToString(CultureInfo.InvariantCulture),
+                    ["rejected_seed"] = rejected.Seed.ToString(CultureInfo.InvariantCulture),
+                },
+            });
+        }
+    }
+
+    private static GenerationRequestInput Request(ShapesPairsOptions options, string prompt, ulong seed, int images) => new(
         prompt,
         string.Empty,
         0,
         0,
         options.Steps,
-        options.RequestSeed(promptIndex),
+        seed,
         options.GuidanceScale,
         null,
         GuidanceMode.Cfg,
         null,
-        options.ImagesPerPrompt);
+        images);
 
     private static bool JudgeWithScorer(ShapesPrompt prompt, RgbImage image) => ShapesScorer.Judge(prompt, image.Rgb, image.Width, image.Height);
 }

@@ -26,6 +26,40 @@ public sealed class ShapesPairingTests
     }
 
     [Fact]
+    public void ImageSeed_KeepsFirstRoundSeeds_AndPutsExtraImagesAfterAllOfThem_WithoutOverlap()
+    {
+        var options = new ShapesPairsOptions { Output = "out", ModelPath = "model", Seed = 2, Prompts = 3, ImagesPerPrompt = 4, MaxImagesPerPrompt = 10 };
+
+        Assert.Equal(options.RequestSeed(1) + 3, options.ImageSeed(1, 3));
+        Assert.Equal(2_000_000UL + (1 * 4) + 3, options.ImageSeed(1, 3));
+        // Extra images: after the 3 x 4 first-round seeds, 6 per prompt: prompt 1's image 4 is 12 + 6.
+        Assert.Equal(2_000_000UL + 12 + 6, options.ImageSeed(1, 4));
+        Assert.Equal(2_000_000UL + 12 + 6 + 5, options.ImageSeed(1, 9));
+        var all = Enumerable.Range(0, 3).SelectMany(p => Enumerable.Range(0, 10).Select(j => options.ImageSeed(p, j))).ToList();
+        Assert.Equal(30, all.Distinct().Count());
+        Assert.Equal(2_000_000UL, all.Min());
+        Assert.Equal(2_000_000UL + 29, all.Max());
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.ImageSeed(0, 10));
+        // Without a cap above K the old rule is all there is.
+        Assert.Throws<ArgumentOutOfRangeException>(() => (options with { MaxImagesPerPrompt = null }).ImageSeed(0, 4));
+    }
+
+    [Fact]
+    public void Problems_NameBadBudgetSettings()
+    {
+        var defaults = new ShapesPairsOptions { Output = "out", ModelPath = "model" };
+        Assert.Empty((defaults with { MinPairsPerCategory = 30, MaxImagesPerPrompt = 32 }).Problems());
+        Assert.Equal(8, defaults.ImageCap);
+
+        Assert.Contains("must not be below images per prompt", Assert.Single((defaults with { MaxImagesPerPrompt = 4 }).Problems()), StringComparison.Ordinal);
+        Assert.Contains("needs max images per prompt above", Assert.Single((defaults with { MinPairsPerCategory = 5 }).Problems()), StringComparison.Ordinal);
+        Assert.Contains("must not be negative", Assert.Single((defaults with { MinPairsPerCategory = -1 }).Problems()), StringComparison.Ordinal);
+        // 40,000 prompts x 8 fit the stride, but not with a cap of 32 images each.
+        Assert.Empty((defaults with { Prompts = 40_000 }).Problems());
+        Assert.Contains("overlap", Assert.Single((defaults with { Prompts = 40_000, MaxImagesPerPrompt = 32 }).Problems()), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Problems_NameEachBadSetting_AndTheDefaultsHaveNone()
     {
         var defaults = new ShapesPairsOptions { Output = "out", ModelPath = "model" };

@@ -84,6 +84,68 @@ public sealed class ShapesPreferencePairsTests : IDisposable
     }
 
     [Fact]
+    public async Task Budget_ExtraRoundsGoToCategoriesShortOfPairs_WithinTheCap_OnFreshSeeds_AndTheSummaryCountsThem()
+    {
+        var ct = TestContext.Current.CancellationToken;
+
+        // Mostly wrong (one image in four right, by pixel hash): few pairs from the first round of 4 images.
+        static bool Rarely(ShapesPrompt prompt, RgbImage image) => (image.Rgb.Aggregate(17, (h, b) => unchecked((h * 31) + b)) & 3) == 0;
+        var verdicts = new List<(ShapesPrompt Prompt, bool Correct)>();
+        const int Cap = 12, Target = 3;
+        var options = Options("budget") with
+        {
+            MinPairsPerCategory = Target,
+            MaxImagesPerPrompt = Cap,
+            Judge = (prompt, image) => Record(verdicts, prompt, Rarely(prompt, image)),
+        };
+        var progress = new ShapesPairsProgressLog();
+
+        using var pipeline = LocalPipeline.Open(Model);
+        var summary = await ShapesPreferencePairs.GenerateAsync(pipeline, options, progress, ct);
+
+        Assert.True(summary.Rounds > 1, "no extra round was needed; the test would not exercise the budget");
+        Assert.Equal((Target, Cap), (summary.MinPairsPerCategory, summary.MaxImagesPerPrompt));
+        Assert.Equal(ShapesPairsSummary.Load(options.Output) with { Categories = summary.Categories }, summary);
+        Assert.Equal(verdicts.Count, summary.Total.Images);
+        Assert.Equal(summary.Total.Images - (Prompts * PerPrompt), summary.Total.ExtraImages);
+        Assert.True(summary.Total.ExtraImages > 0);
+        Assert.Equal(Enumerable.Range(1, Prompts), progress.Reports.Where(r => r.Round == 0).Select(r => r.PromptsDone));
+        Assert.Equal(summary.Rounds - 1, progress.Reports.Max(r => r.Round));
+
+        var pairs = new PreferenceFolderReader(options.Output).ReadAll();
+        Assert.Equal(summary.Total.Pairs, pairs.Count);
+        var byPrompt = verdicts.GroupBy(v => v.Prompt).ToList();
+        foreach (var category in ShapesVocabulary.Categories)
+        {
+            var counts = summary.Categories[ShapesVocabulary.CategoryName(category)];
+            var mine = byPrompt.Where(g => g.Key.Category == category).ToList();
+            Assert.Equal(mine.Sum(g => g.Count()), counts.Images);
+            Assert.Equal(mine.Sum(g => g.Count(v => v.Correct)), counts.CorrectImages);
+            Assert.Equal(mine.Sum(g => Math.Min(g.Count(v => v.Correct), g.Count(v => !v.Correct))), counts.Pairs);
+            Assert.All(mine, g => Assert.InRange(g.Count(), PerPrompt, Cap));
+            // A category stops short of the target only when every one of its prompts has reached the cap.
+            Assert.True(counts.Pairs >= Target || mine.All(g => g.Count() == Cap), $"{category}: {counts.Pairs} pairs with room left");
+            if (counts.ExtraImages > 0)
+            {
+                Assert.True(mine.Sum(g => Math.Min(g.Take(PerPrompt).Count(v => v.Correct), g.Take(PerPrompt).Count(v => !v.Correct))) < Target, $"{category} was sampled past the first round with its target met");
+            }
+        }
+
+        // Every pair's images carry seeds of their own prompt (first round or extra), never shared between pairs.
+        var seeds = pairs.SelectMany(p => new[] { p.Metadata["chosen_seed"], p.Metadata["rejected_seed"] }).Select(s => ulong.Parse(s, CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(seeds.Count, seeds.Distinct().Count());
+        foreach (var pair in pairs)
+        {
+            int p = int.Parse(pair.Id!.Split('-')[0], CultureInfo.InvariantCulture);
+            var allowed = Enumerable.Range(0, Cap).Select(j => options.ImageSeed(p, j)).ToHashSet();
+            Assert.Contains(ulong.Parse(pair.Metadata["chosen_seed"], CultureInfo.InvariantCulture), allowed);
+            Assert.Contains(ulong.Parse(pair.Metadata["rejected_seed"], CultureInfo.InvariantCulture), allowed);
+            Assert.True(Rarely(ShapesPrompt.Parse(pair.Prompt), pair.Chosen));
+            Assert.False(Rarely(ShapesPrompt.Parse(pair.Prompt), pair.Rejected));
+        }
+    }
+
+    [Fact]
     public async Task ExistingPairsFileOrOtherFiles_AreRefusedBeforeSampling()
     {
         var options = Options("taken");
