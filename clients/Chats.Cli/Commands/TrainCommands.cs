@@ -26,6 +26,12 @@ internal static class TrainCommands
         var lr = new Option<double>("--lr") { Description = "UNet + text encoder learning rate.", DefaultValueFactory = _ => 4e-4 };
         var empty = new Option<double>("--empty-caption-rate") { Description = "Fraction of captions replaced by the empty prompt.", DefaultValueFactory = _ => 0.1 };
         var flow = new Option<bool>("--flow") { Description = "Rectified flow (v = noise − x) with a flow-match Euler scheduler instead of ε-prediction DDIM." };
+        var unetChannels = new Option<string>("--unet-channels")
+        {
+            Description = "UNet block_out_channels, highest resolution first (2-4 multiples of 8; the first block has no cross-attention). The default is the shipped models' UNet.",
+            DefaultValueFactory = _ => string.Join(',', ShapesUNetSize.Default.BlockOutChannels),
+        };
+        var layersPerBlock = new Option<int>("--layers-per-block") { Description = "UNet layers per block (1-8).", DefaultValueFactory = _ => ShapesUNetSize.Default.LayersPerBlock };
         var checkpointEvery = CommonOptions.CheckpointEvery(250);
         var seed = new Option<int>("--seed") { Description = "Seed of scenes, batches and initial weights.", DefaultValueFactory = _ => 0 };
         var threads = CommonOptions.TorchThreads();
@@ -33,7 +39,7 @@ internal static class TrainCommands
             "base",
             "Train the ShapesEval base pipeline from scratch (VAE, then UNet + CLIP text encoder) on rendered scenes; checkpoints under OUT/training and resumes from them.")
         {
-            output, scenes, vaeSteps, vaeBatch, vaeLr, steps, batch, lr, empty, flow, checkpointEvery, seed, threads,
+            output, scenes, vaeSteps, vaeBatch, vaeLr, steps, batch, lr, empty, flow, unetChannels, layersPerBlock, checkpointEvery, seed, threads,
         };
 
         command.SetAction(async (result, ct) =>
@@ -50,6 +56,8 @@ internal static class TrainCommands
                 DenoiserLearningRate = result.GetValue(lr),
                 EmptyCaptionRate = result.GetValue(empty),
                 FlowMatching = result.GetValue(flow),
+                // Parse validates, so a bad size is one error line before any scene is rendered.
+                UNetSize = ShapesUNetSize.Parse(result.GetValue(unetChannels)!, result.GetValue(layersPerBlock)),
                 CheckpointEvery = result.GetValue(checkpointEvery),
                 Seed = result.GetValue(seed),
                 TorchThreads = result.GetValue(threads),

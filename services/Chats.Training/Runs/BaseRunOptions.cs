@@ -30,6 +30,9 @@ public sealed record BaseRunOptions
     /// <summary>Fraction of training captions replaced by the empty prompt, so the model learns the unconditional prediction CFG needs.</summary>
     public double EmptyCaptionRate { get; init; } = 0.1;
 
+    /// <summary>The UNet's size; <see cref="ShapesUNetSize.Default"/> is the lab's (and the shipped models') UNet. A resumed run must ask for the size it started with.</summary>
+    public ShapesUNetSize UNetSize { get; init; } = ShapesUNetSize.Default;
+
     /// <summary>Rectified flow (v = ε − x, flow-match Euler scheduler) instead of ε-prediction diffusion (DDIM).</summary>
     public bool FlowMatching { get; init; }
 

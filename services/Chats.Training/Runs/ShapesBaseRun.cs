@@ -40,6 +40,10 @@ public static class ShapesBaseRun
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.VaeBatchSize, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.DenoiserBatchSize, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.CheckpointEvery, nameof(options));
+        ArgumentNullException.ThrowIfNull(options.UNetSize, nameof(options));
+        options.UNetSize.Validate();
+        string denoiserDir = Path.Combine(Path.GetFullPath(options.Output), TrainingFolder, "denoiser");
+        CheckResumedSize(denoiserDir, options.UNetSize);
         if (options.TorchThreads is int threads)
         {
             set_num_threads(threads);
@@ -68,7 +72,6 @@ public static class ShapesBaseRun
         using var emptyIds = tensor(tokenizer.EncodePadded(string.Empty), [1, tokenizer.MaxLength], ScalarType.Int64);
 
         log?.Invoke($"stage 2/2: UNet + text encoder, {options.DenoiserSteps} steps of {options.DenoiserBatchSize} images");
-        string denoiserDir = Path.Combine(work, "denoiser");
         DenoiserTrainer trainer;
         UNet2DConditionModel? unet = null;
         ClipTextModel? text = null;
@@ -79,7 +82,7 @@ public static class ShapesBaseRun
         else
         {
             manual_seed(options.Seed + 2);
-            unet = new UNet2DConditionModel(UNet2DConditionConfig.Parse(ShapesPipelineConfig.UNet));
+            unet = new UNet2DConditionModel(UNet2DConditionConfig.Parse(ShapesPipelineConfig.UNetConfig(options.UNetSize)));
             string textConfig = Path.Combine(work, "text_encoder_config.json");
             File.WriteAllText(textConfig, ShapesPipelineConfig.TextEncoder(vocabSize));
             text = new ClipTextModel(ClipTextConfig.Load(textConfig));
@@ -91,6 +94,7 @@ public static class ShapesBaseRun
 
         try
         {
+            log?.Invoke(ShippingSize(options.UNetSize, trainer.UNet, trainer.TextEncoder!, vae));
             int start = trainer.Step;
             void Save()
             {
@@ -98,7 +102,7 @@ public static class ShapesBaseRun
                 WritePipeline(output, options.FlowMatching, tokenizerDir, trainer, vae, scaling);
             }
 
-            RunStage(
+            double medianStep = RunStage(
                 () => trainer.Step,
                 step => trainer.TrainStep(DenoiserBatchAt(step, options, latents, ids, emptyIds)),
                 options.DenoiserSteps,
@@ -107,6 +111,12 @@ public static class ShapesBaseRun
                 progress,
                 cancellationToken);
             Save();
+            if (trainer.Step > start)
+            {
+                log?.Invoke(FormattableString.Invariant(
+                    $"UNet stage: {trainer.Step - start} steps of {options.DenoiserBatchSize} images, median {medianStep:F3} s per step"));
+            }
+
             log?.Invoke($"pipeline written to {output}");
             return new BaseRunResult(output, start, trainer.Step, vaeTime, clock.Elapsed, scaling);
         }
@@ -165,12 +175,14 @@ public static class ShapesBaseRun
         }
     }
 
-    private static void RunStage(
+    /// <summary>Steps to <paramref name="steps"/>, checkpointing on the way; returns the median wall time of one step (0 when none ran).</summary>
+    private static double RunStage(
         Func<int> currentStep, Func<int, float> trainStep, int steps, int checkpointEvery, Action save,
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         int start = currentStep();
         var clock = Stopwatch.StartNew();
+        var stepSeconds = new List<double>();
         while (currentStep() < steps)
         {
             if (cancellationToken.IsCancellationRequested)
@@ -183,7 +195,10 @@ public static class ShapesBaseRun
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
+            // Checkpoint writes are outside the timed span: the median is the cost of a training step alone.
+            var stepStart = clock.Elapsed;
             float loss = trainStep(currentStep());
+            stepSeconds.Add((clock.Elapsed - stepStart).TotalSeconds);
             int step = currentStep();
             double rate = (step - start) / Math.Max(clock.Elapsed.TotalSeconds, 1e-9);
             progress?.Report(new TrainingProgress(step, steps, loss, rate, TimeSpan.FromSeconds(Math.Min((steps - step) / Math.Max(rate, 1e-9), 1e9))));
@@ -192,7 +207,51 @@ public static class ShapesBaseRun
                 save();
             }
         }
+
+        return Median(stepSeconds);
     }
+
+    internal static double Median(List<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return 0;
+        }
+
+        values.Sort();
+        int mid = values.Count / 2;
+        return values.Count % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+    }
+
+    /// <summary>A resume continues the saved UNet: asking for another size would silently train the old one, so refuse.</summary>
+    private static void CheckResumedSize(string denoiserDir, ShapesUNetSize size)
+    {
+        string config = Path.Combine(denoiserDir, DenoiserComponents.Standard, UNet2DConditionModel.ConfigFileName);
+        if (!File.Exists(Path.Combine(denoiserDir, TrainingCheckpoint.StateFileName)) || !File.Exists(config))
+        {
+            return;
+        }
+
+        var saved = UNet2DConditionConfig.Load(config);
+        if (!saved.BlockOutChannels.SequenceEqual(size.BlockOutChannels) || saved.LayersPerBlock.Any(l => l != size.LayersPerBlock))
+        {
+            var savedSize = new ShapesUNetSize(saved.BlockOutChannels, saved.LayersPerBlock[0]);
+            throw new ArgumentException(
+                $"the checkpoint in {denoiserDir} is a UNet of {savedSize}, not {size}: resume with the size it started with, or use a new --out");
+        }
+    }
+
+    /// <summary>Parameter counts and fp32 / fp16 bytes of what a pipeline of this run ships (CHATS ships the UNet twice).</summary>
+    internal static string ShippingSize(ShapesUNetSize size, nn.Module unet, nn.Module text, nn.Module vae)
+    {
+        long u = ParameterCount(unet), t = ParameterCount(text), v = ParameterCount(vae);
+        static string Mb(long bytes) => FormattableString.Invariant($"{bytes / 1e6:F2} MB");
+        return FormattableString.Invariant(
+            $"UNet {size}: {u:N0} parameters (fp32 {Mb(4 * u)}, fp16 {Mb(2 * u)}); text encoder {t:N0}; VAE {v:N0}; ")
+            + $"one-UNet pipeline fp32 {Mb(4 * (u + t + v))}, fp16 {Mb(2 * (u + t + v))}; two-UNet (CHATS) pipeline fp32 {Mb(4 * ((2 * u) + t + v))}, fp16 {Mb(2 * ((2 * u) + t + v))}";
+    }
+
+    internal static long ParameterCount(nn.Module module) => module.parameters().Sum(p => p.numel());
 
     /// <summary>Renders the training scenes: prompts, and pixels as uint8 (N, 64, 64, 3).</summary>
     internal static (List<string> Prompts, Tensor Pixels) RenderScenes(int count, int seed)

@@ -60,23 +60,45 @@ public static class ShapesGuidanceSelection
     /// Writes a validation prompt file: <paramref name="perCategory"/> prompts of each category drawn from the grammar
     /// with <paramref name="seed"/>, ids <c>val_{category}_{k}</c>, in the JSONL format of <c>prompts-public.jsonl</c>.
     /// </summary>
-    public static void WriteValidationPrompts(string path, int perCategory, int seed)
+    public static void WriteValidationPrompts(string path, int perCategory, int seed) => WriteValidationPrompts(path, perCategory, seed, null);
+
+    /// <summary>
+    /// As <see cref="WriteValidationPrompts(string, int, int)"/>, but never draws a prompt text in <paramref name="exclude"/>
+    /// (e.g. every prompt of <c>prompts-public.jsonl</c>) where its category has prompts outside it. The grammar's small
+    /// categories (3, 6, 9, 18 and 24 prompts) are entirely in the public set, so for those the validation set can only be
+    /// disjoint by noise seed (validation seeds ≥ 10); their names are returned so the caller can say so. With no
+    /// exclusions the file is the same as the three-argument overload's.
+    /// </summary>
+    /// <returns>The categories whose prompts all lie in <paramref name="exclude"/> and were drawn from the whole category.</returns>
+    public static IReadOnlyList<string> WriteValidationPrompts(string path, int perCategory, int seed, IReadOnlySet<string>? exclude)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(perCategory);
-        var generator = new ShapesPromptGenerator(seed);
+        // The same draws as ShapesPromptGenerator(seed).Next(category) when nothing is excluded.
+        var rng = new Random(seed);
+        var covered = new List<string>();
         using var writer = new StreamWriter(path) { NewLine = "\n" };
         foreach (var category in ShapesVocabulary.Categories)
         {
             string name = ShapesVocabulary.CategoryName(category);
+            var all = ShapesPromptGenerator.All(category);
+            IReadOnlyList<ShapesPrompt> allowed = exclude is null ? all : [.. all.Where(p => !exclude.Contains(p.ToText()))];
+            if (allowed.Count == 0)
+            {
+                covered.Add(name);
+                allowed = all;
+            }
+
             for (int k = 0; k < perCategory; k++)
             {
                 writer.WriteLine(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string>
                 {
                     ["id"] = $"val_{name}_{k:D3}",
                     ["category"] = name,
-                    ["prompt"] = generator.Next(category).ToText(),
+                    ["prompt"] = allowed[rng.Next(allowed.Count)].ToText(),
                 }));
             }
         }
+
+        return covered;
     }
 }

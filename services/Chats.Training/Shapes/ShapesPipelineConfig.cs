@@ -1,5 +1,6 @@
 using System.Globalization;
 using Chats.Core.Tokenization;
+using Chats.Training.Runs;
 
 namespace Chats.Training.Shapes;
 
@@ -22,6 +23,42 @@ public static class ShapesPipelineConfig
          "norm_num_groups": 8, "out_channels": 4, "sample_size": 16, "up_block_types": ["CrossAttnUpBlock2D", "UpBlock2D"],
          "use_linear_projection": false}
         """;
+
+    /// <summary>
+    /// The UNet's <c>config.json</c> for <paramref name="size"/>: exactly <see cref="UNet"/> for the default size (so the
+    /// default run writes the same files as before), otherwise the same architecture with the given channels and layers.
+    /// </summary>
+    public static string UNetConfig(ShapesUNetSize size)
+    {
+        ArgumentNullException.ThrowIfNull(size);
+        size.Validate();
+        if (size.IsDefault)
+        {
+            return UNet;
+        }
+
+        int blocks = size.BlockOutChannels.Count;
+        string Types(string first, string rest, bool reversed)
+        {
+            var types = Enumerable.Range(0, blocks).Select(i => i == 0 ? first : rest).ToList();
+            if (reversed)
+            {
+                types.Reverse();
+            }
+
+            return string.Join(", ", types.Select(t => $"\"{t}\""));
+        }
+
+        string channels = string.Join(", ", size.BlockOutChannels.Select(c => c.ToString(CultureInfo.InvariantCulture)));
+        return string.Create(CultureInfo.InvariantCulture, $$"""
+            {"_class_name": "UNet2DConditionModel", "_diffusers_version": "0.25.0", "act_fn": "silu", "attention_head_dim": 4,
+             "block_out_channels": [{{channels}}], "center_input_sample": false, "cross_attention_dim": 64,
+             "down_block_types": [{{Types("DownBlock2D", "CrossAttnDownBlock2D", false)}}], "downsample_padding": 1, "flip_sin_to_cos": true,
+             "freq_shift": 0, "in_channels": 4, "layers_per_block": {{size.LayersPerBlock}}, "mid_block_scale_factor": 1, "norm_eps": 1e-05,
+             "norm_num_groups": {{ShapesUNetSize.NormGroups}}, "out_channels": 4, "sample_size": 16, "up_block_types": [{{Types("UpBlock2D", "CrossAttnUpBlock2D", true)}}],
+             "use_linear_projection": false}
+            """);
+    }
 
     /// <summary>The DDIM scheduler config (SD1.5's scaled-linear ε-prediction schedule).</summary>
     public const string DiffusionScheduler = """

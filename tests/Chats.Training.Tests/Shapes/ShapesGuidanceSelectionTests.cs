@@ -43,6 +43,47 @@ public sealed class ShapesGuidanceSelectionTests
     }
 
     [Fact]
+    public void ValidationPrompts_WithoutExclusions_AreTheGeneratorsDraws()
+    {
+        using var folder = new TempFolder();
+        string path = folder.Combine("v.jsonl");
+        var covered = ShapesGuidanceSelection.WriteValidationPrompts(path, 4, seed: 7, exclude: null);
+
+        Assert.Empty(covered);
+        var generator = new ShapesPromptGenerator(7);
+        var expected = ShapesVocabulary.Categories.SelectMany(c => Enumerable.Range(0, 4).Select(_ => generator.Next(c).ToText()));
+        Assert.Equal(expected, ShapesEvalSet.Load(path).Select(e => e.Prompt.ToText()));
+    }
+
+    [Fact]
+    public void ValidationPrompts_ExcludingThePublicSet_AvoidItsPrompts_WhereTheGrammarLeavesAny()
+    {
+        using var folder = new TempFolder();
+        string path = folder.Combine("v.jsonl");
+        var publicSet = ShapesEvalSet.Load(ShapesBenchmarkFiles.PublicPrompts);
+        var publicTexts = publicSet.Select(e => e.Prompt.ToText()).ToHashSet(StringComparer.Ordinal);
+
+        var covered = ShapesGuidanceSelection.WriteValidationPrompts(path, 48, seed: 11, publicTexts);
+
+        var entries = ShapesEvalSet.Load(path);
+        Assert.Equal(288, entries.Count);
+        Assert.Empty(entries.Select(e => e.Id).Intersect(publicSet.Select(e => e.Id)));
+        foreach (var category in ShapesVocabulary.Categories)
+        {
+            string name = ShapesVocabulary.CategoryName(category);
+            bool allPublic = ShapesPromptGenerator.All(category).All(p => publicTexts.Contains(p.ToText()));
+            Assert.Equal(allPublic, covered.Contains(name));
+            if (!allPublic)
+            {
+                Assert.DoesNotContain(entries, e => e.Category == category && publicTexts.Contains(e.Prompt.ToText()));
+            }
+        }
+
+        // The public set holds every prompt of the five small categories; only color_attr (180 prompts) has room.
+        Assert.Equal(["single_object", "two_object", "counting", "colors", "position"], covered);
+    }
+
+    [Fact]
     public void ValidationSeeds_GiveNoiseSeedsDisjointFromTheEvaluationSeeds()
     {
         var evaluation = ShapesEvalSet.Seeds.SelectMany(s => Enumerable.Range(0, 1000).Select(i => ShapesEvalSet.NoiseSeed(s, i))).ToHashSet();
