@@ -6,7 +6,7 @@
 #   validation  VAL_PER_CAT prompts per category (≥ 48 → ≥ 288), prompt seed VAL_PROMPT_SEED, never a prompt text of
 #               prompts-public.jsonl where the grammar leaves others (only color_attr does: the other five categories
 #               are entirely in the public set, so there the validation set differs by noise seed, VAL_SEEDS ≥ 10)
-#   pairs       the base's guidance by the rule, then lab pairs (per-category budget when the verb has it)
+#   pairs       the base's guidance by the rule, then lab pairs (per-category budget: MIN_PAIRS_PER_CATEGORY, MAX_IMAGES_PER_PROMPT)
 #   search      the same search for every method on the validation set: s over GUIDANCE_GRID for each method; for
 #               DPO and CHATS each (lr, β, steps) of LR_GRID × BETA_GRID × STEPS_GRID (the same grid for both; CHATS
 #               at α 0.5), the best overall wins; then α over ALPHA_GRID (× s) for the chosen CHATS config.
@@ -92,7 +92,6 @@ GRID_IDS=${GRID_IDS:-single_object-00,two_object-00,counting-00,colors-00,positi
 mkdir -p "$LAB"
 
 split() { tr ',' ' ' <<<"$1"; }
-has_option() { local flag=${*: -1}; $CHATS "${@:1:$#-1}" --help 2>/dev/null | grep -q -- "$flag"; }   # has_option lab pairs --flag
 
 # The evaluation prompt set: prompts-public.jsonl, or its first PUBLIC_SUBSET prompts per category in smoke mode.
 public_set() {
@@ -165,13 +164,7 @@ make_pairs() { # base out select-prefix
   [ -f "$out/pairs.jsonl" ] && return 0
   local s; s=$(select_s "$base" cfg 0.5 "$sel" | cut -d' ' -f1)
   local args=(--model "$base" --guidance "$s" --steps "$SAMPLE_STEPS" --prompts-count "$PAIR_PROMPTS" --per-prompt "$PER_PROMPT" --seed 1)
-  # --min-pairs-per-category / --max-images-per-prompt come from the sibling change (per-category pair budget);
-  # without them this is the old fixed-K sampler.
-  if has_option lab pairs --min-pairs-per-category; then
-    args+=(--min-pairs-per-category "$MIN_PAIRS_PER_CATEGORY" --max-images-per-prompt "$MAX_IMAGES_PER_PROMPT")
-  else
-    echo "note: lab pairs has no --min-pairs-per-category here; sampling $PER_PROMPT images per prompt" >&2
-  fi
+  args+=(--min-pairs-per-category "$MIN_PAIRS_PER_CATEGORY" --max-images-per-prompt "$MAX_IMAGES_PER_PROMPT")
   if ! $CHATS lab pairs "${args[@]}" --out "$out" >&2; then
     # A base of a few steps may judge nothing correct; only smoke mode goes on from there.
     [ "${SMOKE:-0}" = 1 ] || return 1
@@ -258,21 +251,17 @@ evaluate() { # model mode s alpha seeds folder
   [ -f "$dir/score.json" ] || $CHATS lab score --prompts "$prompts" --images "$dir/images" --seeds "$seeds" --json "$dir/score.json" > /dev/null
 }
 
-# lab compare (paired bootstrap over prompts) comes from the sibling change; skipped, and said so, where it is absent.
+# lab compare prints B − A with its paired-bootstrap CI over prompts, so CHATS goes second.
 compare() { # a.json b.json out
-  if $CHATS lab --help 2>/dev/null | grep -q '^ *compare'; then
-    [ -f "$3" ] || $CHATS lab compare "$1" "$2" > "$3"
-  else
-    echo "note: chats lab compare is not in this build; skipped $(basename "$3")" >&2
-  fi
+  [ -f "$3" ] || $CHATS lab compare "$1" "$2" > "$3"
 }
 
 stage_eval() {
   evaluate "$LAB/base" cfg "$(guidance_of standard)" 0 "$EVAL_SEEDS" "$LAB/eval/standard"
   evaluate "$(model_of dpo)" cfg "$(guidance_of dpo)" 0 "$EVAL_SEEDS" "$LAB/eval/dpo"
   evaluate "$(model_of chats)" chats "$(guidance_of chats)" "$(alpha_of_chats)" "$EVAL_SEEDS" "$LAB/eval/chats"
-  compare "$LAB/eval/chats/score.json" "$LAB/eval/standard/score.json" "$LAB/eval/chats-vs-standard.txt"
-  compare "$LAB/eval/chats/score.json" "$LAB/eval/dpo/score.json" "$LAB/eval/chats-vs-dpo.txt"
+  compare "$LAB/eval/standard/score.json" "$LAB/eval/chats/score.json" "$LAB/eval/chats-vs-standard.txt"
+  compare "$LAB/eval/dpo/score.json" "$LAB/eval/chats/score.json" "$LAB/eval/chats-vs-dpo.txt"
 }
 
 stage_alpha() {
@@ -341,7 +330,7 @@ stage_flow() {
   mv "$f/select/chats-alpha.txt.tmp" "$f/select/chats-alpha.txt"
   best_line=$(best < "$f/select/chats-alpha.txt")
   evaluate "$f/ft-chats" chats "$(cut -d' ' -f3 <<<"$best_line")" "$(cut -d' ' -f1 <<<"$best_line")" "$EVAL_SEEDS" "$LAB/eval/flow/chats"
-  compare "$LAB/eval/flow/chats/score.json" "$LAB/eval/flow/dpo/score.json" "$LAB/eval/flow/chats-vs-dpo.txt"
+  compare "$LAB/eval/flow/dpo/score.json" "$LAB/eval/flow/chats/score.json" "$LAB/eval/flow/chats-vs-dpo.txt"
 }
 
 # ---- docs ---------------------------------------------------------------------------------------------------------
